@@ -1,0 +1,16 @@
+#include "cli/commands.h"
+
+namespace mh::cli {
+
+CommandList RegisterCommands(CLI::App& app) {
+  return {RegisterVersion(app), RegisterChat(app)};
+}
+
+int RunSelected(const CommandList& commands) {
+  for (const Command& command : commands) {
+    if (command.app->parsed()) return command.run();
+  }
+  return 2;
+}
+
+}  // namespace mh::cli

@@ -1,0 +1,28 @@
+// The commands of the `macrohard` binary. Each command file adds its subcommand to the
+// app and returns a runner; RunSelected runs the one the user chose.
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace mh::cli {
+
+struct Command {
+  CLI::App* app;              // The subcommand; owned by the parent app.
+  std::function<int()> run;   // Returns the process exit code.
+};
+using CommandList = std::vector<Command>;
+
+// Adds every subcommand to `app`.
+CommandList RegisterCommands(CLI::App& app);
+
+// Runs the subcommand that was parsed.
+int RunSelected(const CommandList& commands);
+
+// One registration function per command file.
+Command RegisterVersion(CLI::App& app);
+Command RegisterChat(CLI::App& app);
+
+}  // namespace mh::cli
