@@ -1,0 +1,83 @@
+// Sandbox: runs commands under bubblewrap over one worktree.
+//
+// Inside: the worktree read-write at a chosen mount point (default: its own path;
+// /testbed for replays of SWE-bench runs), the system directories (/usr, /etc with
+// shadow files masked, the /bin,/lib... links) read-only, a private /tmp, fresh
+// /proc and /dev, no network (an empty network namespace) unless asked, new user,
+// pid, ipc, uts and cgroup namespaces, no capabilities, a new session (no terminal
+// injection), and only the environment given in the ProcessSpec. Nothing else of the
+// host is visible: not /root, /home, /work, /var, /run, other worktrees or the store.
+//
+// The PID namespace's init is bwrap: when the command exits or is killed, the kernel
+// kills every process left in the namespace, and --die-with-parent ties the whole
+// sandbox to the runner's child. Limits (ResourceLimits) are applied by the inner
+// ProcessRunner to bwrap and inherited by everything inside; the sandbox adds its own
+// process overhead to max_processes.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "sandbox/process.h"
+
+namespace mh::sandbox {
+
+struct SandboxConfig {
+  std::string worktree;     // Host directory, bound read-write. Must exist.
+  std::string mount_point;  // Absolute path inside; empty means the worktree's path.
+  bool network = false;     // Share the host network namespace.
+  // Host paths bound read-only at the same path (toolchains, a git common dir).
+  std::vector<std::string> extra_read_only;
+  // Applied to every command unless its ProcessSpec sets a limit itself.
+  ResourceLimits default_limits{.max_processes = 256,
+                                .memory_bytes = 2ull << 30,
+                                .cpu_seconds = 600,
+                                .file_size_bytes = 1ull << 30};
+  std::string bwrap_path = "/usr/bin/bwrap";
+};
+
+// Processes bwrap itself adds inside the limit: the outer bwrap and the namespace init.
+inline constexpr uint64_t kSandboxProcessOverhead = 2;
+
+class Sandbox {
+ public:
+  // Errors: kInvalidArgument (relative or empty paths), kNotFound (worktree or bwrap
+  // missing).
+  static Result<Sandbox> Create(SandboxConfig config);
+
+  // The bwrap invocation that runs `spec` inside: spec.argv and spec.env are used
+  // inside, spec.cwd is a path inside (empty: the mount point). Errors:
+  // kInvalidArgument (empty argv, relative cwd).
+  Result<ProcessSpec> Wrap(const ProcessSpec& spec) const;
+
+  // The environment commands usually want inside: PATH, HOME=/tmp, LANG, TERM.
+  std::vector<std::string> DefaultEnv() const;
+
+  const SandboxConfig& config() const { return config_; }
+  const std::string& mount_point() const { return config_.mount_point; }
+
+ private:
+  explicit Sandbox(SandboxConfig config) : config_(std::move(config)) {}
+  std::vector<std::string> FilesystemArgs() const;
+
+  SandboxConfig config_;
+};
+
+// A ProcessRunner that runs every spec inside `sandbox` through `inner`.
+// Thread-safe when `inner` is. Does not own `inner`, which must outlive it.
+class SandboxedRunner final : public ProcessRunner {
+ public:
+  SandboxedRunner(ProcessRunner& inner, Sandbox sandbox)
+      : inner_(inner), sandbox_(std::move(sandbox)) {}
+
+  Result<ProcessResult> Run(const ProcessSpec& spec) override;
+  const Sandbox& sandbox() const { return sandbox_; }
+
+ private:
+  ProcessRunner& inner_;
+  Sandbox sandbox_;
+};
+
+}  // namespace mh::sandbox

@@ -1,0 +1,34 @@
+// Helpers shared by the sandbox layer's tests.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace mh::sandbox::testing {
+
+// A fresh directory under /tmp, removed (recursively) on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::string str() const { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// True when `pid` exists and is not a zombie.
+bool ProcessAlive(pid_t pid);
+
+// The environment tests give to commands: a system PATH and nothing else.
+std::vector<std::string> MinimalEnv();
+
+std::string ReadFileOrEmpty(const std::filesystem::path& path);
+
+}  // namespace mh::sandbox::testing
