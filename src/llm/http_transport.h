@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -89,11 +90,11 @@ class HttpTransport {
 std::unique_ptr<HttpTransport> NewCurlTransport();
 
 struct RetryPolicy {
-  int max_attempts = 6;                            // Including the first.
-  std::chrono::milliseconds base_delay{500};       // Doubles each attempt.
-  std::chrono::milliseconds max_delay{30'000};     // Cap on one wait.
-  double jitter = 0.25;                            // +/- this fraction of each wait.
-  std::chrono::milliseconds budget{120'000};       // Cap on all waits of one request.
+  int max_attempts = 6;                               // Including the first.
+  std::chrono::milliseconds base_delay{500};          // Doubles each attempt.
+  std::chrono::milliseconds max_delay{30'000};        // Cap on one wait.
+  double jitter = 0.25;                               // +/- this fraction of each wait.
+  std::chrono::milliseconds budget{120'000};          // Cap on all waits of one request.
   std::chrono::milliseconds max_retry_after{60'000};  // Longer Retry-After: give up.
 };
 
@@ -101,10 +102,22 @@ struct RetryPolicy {
 // or which fails with kUnavailable before its first body byte, is sent again after a
 // backoff (Retry-After, as seconds or an HTTP date, when the server gives one), within
 // the policy. The handler sees only the final attempt. `seed` seeds the jitter.
+// When attempts, budget or max_retry_after rule out another try, the last response is
+// passed through as it came (status, headers, body), so the caller can report it.
+// The response head is held back until the first body byte (or the end), so a cut before
+// any body is retried unseen. Waits run on inner.RunAfter: no thread of its own. Cancel
+// works during a wait too. All handler calls come on inner's loop thread. Destroying it
+// cancels what is in flight; `inner` must still be alive then.
 std::unique_ptr<HttpTransport> NewRetryingTransport(HttpTransport& inner, RetryPolicy policy,
                                                     const Clock& clock, uint64_t seed = 0);
 
 // Retry-After as a wait: "120" or an HTTP date relative to `now`. nullopt when unparsable.
+// A date in the past is a wait of 0.
 std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value, SystemTime now);
+
+// The wait before retry number `retry` (1 for the first) when the server names none:
+// base_delay * 2^(retry-1), capped at max_delay, times (1 + jitter * unit) for `unit` in
+// [-1, 1] (the caller draws it at random).
+std::chrono::milliseconds BackoffDelay(const RetryPolicy& policy, int retry, double unit);
 
 }  // namespace mh::llm

@@ -14,7 +14,8 @@ struct SseEvent {
 
 // Incremental parser: bytes in, whole events out. Handles \n, \r\n and \r line ends,
 // comments (": ping"), multi-line data, and events split anywhere across Feed calls.
-// Not thread-safe.
+// As in the WHATWG spec, a blank line dispatches an event only when it had a `data:`
+// line; `id:` and `retry:` are ignored, as are unknown fields. Not thread-safe.
 class SseParser {
  public:
   using Callback = std::function<void(SseEvent&&)>;
@@ -26,9 +27,13 @@ class SseParser {
   bool HasPartialEvent() const;
 
  private:
-  std::string buffer_;
+  void ProcessLine(std::string_view line, const Callback& on_event);
+
+  std::string buffer_;  // An unfinished line.
   SseEvent pending_;
-  bool pending_has_fields_ = false;
+  bool pending_has_fields_ = false;  // Any field line since the last blank line.
+  bool pending_has_data_ = false;    // A `data:` line since the last blank line.
+  bool skip_lf_ = false;             // The last byte was \r: a leading \n ends nothing.
 };
 
 }  // namespace mh::llm
