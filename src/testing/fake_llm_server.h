@@ -5,6 +5,7 @@
 // from a scenario, on one event-loop thread of its own (no thread per connection).
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -19,7 +20,14 @@ struct FakeLlmOptions {
   std::string host = "127.0.0.1";
   int port = 0;          // 0: any free port.
   std::string log_path;  // When set, request records are appended here as JSON lines.
+  // Requests with a larger body are refused with 413 (before the body is read, when the
+  // Content-Length says so).
+  size_t max_request_bytes = 32 * 1024 * 1024;
 };
+
+// Raises this process's soft RLIMIT_NOFILE to its hard limit (Start() does it, so that one
+// server holds thousands of connections).
+void RaiseFileLimit();
 
 class FakeLlmServer {
  public:

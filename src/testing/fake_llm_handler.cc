@@ -1,0 +1,217 @@
+#include "testing/fake_llm_handler.h"
+
+#include <algorithm>
+
+#include "base/clock.h"
+#include "testing/wire.h"
+
+namespace mh::testing {
+namespace {
+
+constexpr char kHtmlPage[] =
+    "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n"
+    "<body><h1>Bad Gateway</h1><p>The proxy received an invalid response.</p></body></html>\n";
+
+HttpResponse JsonResponse(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+Decision Now(HttpResponse response) {
+  return Decision{0, [r = std::move(response)]() { return r; }};
+}
+
+bool PathIs(const std::string& path, std::initializer_list<std::string_view> options) {
+  return std::any_of(options.begin(), options.end(), [&](std::string_view p) { return path == p; });
+}
+
+// Arguments cut inside a string, so that no JSON parser accepts them.
+std::string Malform(const std::string& arguments) {
+  return arguments.substr(0, arguments.size() / 2) + "\"unterminated";
+}
+
+HttpResponse RenderModel(Protocol protocol, bool stream, const Reply& reply, FaultKind fault,
+                         std::optional<int> after_events) {
+  HttpResponse r;
+  if (fault == FaultKind::kHtml) {
+    r.content_type = "text/html; charset=utf-8";
+    r.body = kHtmlPage;
+    return r;
+  }
+  if (fault == FaultKind::kStall) r.ending = HttpResponse::Ending::kStall;
+  if (fault == FaultKind::kCutStream) r.ending = HttpResponse::Ending::kCut;
+  if (!stream) {
+    r.body = ReplyBody(protocol, reply);
+    return r;
+  }
+  r.streaming = true;
+  r.content_type = "text/event-stream";
+  r.headers.emplace_back("Cache-Control", "no-cache");
+  r.events = StreamEvents(protocol, reply);
+  size_t half = r.events.size() / 2;
+  r.cut_after_events = std::min(r.events.size() - 1, after_events ? size_t(*after_events) : half);
+  return r;
+}
+
+Json ModelList(const Scenario& scenario) {
+  Json data = Json::array();
+  for (const std::string& m : scenario.models) {
+    data.push_back({{"id", m},
+                    {"object", "model"},
+                    {"type", "model"},
+                    {"display_name", m},
+                    {"created", 1'700'000'000},
+                    {"owned_by", "mh-fake-llm"}});
+  }
+  return {{"object", "list"}, {"data", data}, {"has_more", false}};
+}
+
+}  // namespace
+
+FakeLlmHandler::FakeLlmHandler(Scenario scenario, RequestLog& log)
+    : scenario_(std::move(scenario)),
+      log_(log),
+      fault_counts_(scenario_.turns.size(), 0),
+      ids_(SystemClock()) {}
+
+HttpResponse FakeLlmHandler::ParseError(int status, const std::string& message) {
+  return JsonResponse(status, ErrorBody(Protocol::kChat, status, message));
+}
+
+Decision FakeLlmHandler::Handle(const HttpRequest& request) {
+  Json record = {{"time", FormatRfc3339(SystemClock().Now())},
+                 {"method", request.method},
+                 {"path", request.path},
+                 {"protocol", nullptr},
+                 {"model", nullptr},
+                 {"stream", false},
+                 {"bytes", request.body.size()},
+                 {"messages", 0},
+                 {"tool_results", 0},
+                 {"tools", Json::array()},
+                 {"turn", nullptr},
+                 {"fault", nullptr},
+                 {"status", 200},
+                 {"headers", RedactedHeaders(request.headers)}};
+  const std::string& m = request.method;
+  const std::string& path = request.path;
+  bool get = m == "GET" || m == "HEAD";
+  Decision d;
+  if (m == "POST" && PathIs(path, {"/v1/chat/completions", "/chat/completions"})) {
+    d = HandleModel(Protocol::kChat, request, record);
+  } else if (m == "POST" && PathIs(path, {"/v1/responses", "/responses"})) {
+    d = HandleModel(Protocol::kResponses, request, record);
+  } else if (m == "POST" && path == "/v1/messages") {
+    d = HandleModel(Protocol::kAnthropic, request, record);
+  } else if (m == "POST" && path == "/v1/messages/count_tokens") {
+    int64_t tokens = std::max<int64_t>(1, static_cast<int64_t>(request.body.size() / 4));
+    d = Now(JsonResponse(200, DumpJson({{"input_tokens", tokens}})));
+  } else if (get && PathIs(path, {"/v1/models", "/models"})) {
+    d = Now(JsonResponse(200, DumpJson(ModelList(scenario_))));
+  } else if (get && path == "/health") {
+    HttpResponse ok = JsonResponse(200, "ok");
+    ok.content_type = "text/plain";
+    d = Now(std::move(ok));
+  } else {
+    std::string message = "no route for " + m + " " + path;
+    d = Now(JsonResponse(404, ErrorBody(Protocol::kChat, 404, message)));
+    record["status"] = 404;
+  }
+  log_.Add(std::move(record));
+  return d;
+}
+
+Decision FakeLlmHandler::HandleModel(Protocol protocol, const HttpRequest& request, Json& record) {
+  record["protocol"] = ProtocolName(protocol);
+  auto fail = [&](int status, const std::string& message) {
+    record["status"] = status;
+    return Now(JsonResponse(status, ErrorBody(protocol, status, message)));
+  };
+  Result<Json> body = ParseJson(request.body);
+  if (!body.ok()) return fail(400, "request body is not JSON: " + body.error().message());
+  Result<LlmRequest> parsed = ReadLlmRequest(protocol, *body, request.body.size());
+  if (!parsed.ok()) return fail(400, parsed.error().message());
+  const LlmRequest& req = *parsed;
+  record["model"] = req.model;
+  record["stream"] = req.stream;
+  record["messages"] = req.messages;
+  record["tool_results"] = req.tool_results;
+  record["tools"] = req.tools;
+  for (size_t i = 0; i < scenario_.turns.size(); ++i) {
+    if (!Matches(scenario_.turns[i].when, req)) continue;
+    const Fault* fault = TakeFault(i);
+    record["turn"] = i;
+    if (fault != nullptr) record["fault"] = FaultKindName(fault->kind);
+    if (fault != nullptr && fault->kind == FaultKind::kHttpStatus) record["status"] = fault->status;
+    return Answer(protocol, req, i, fault);
+  }
+  return fail(400, "scenario '" + scenario_.name + "' has no turn for this request (" +
+                       std::string(ProtocolName(protocol)) + ", " + std::to_string(req.messages) +
+                       " messages, " + std::to_string(req.tool_results) + " tool results, " +
+                       std::to_string(req.tools.size()) + " tools)");
+}
+
+const Fault* FakeLlmHandler::TakeFault(size_t turn_index) {
+  const std::optional<Fault>& fault = scenario_.turns[turn_index].fault;
+  if (!fault) return nullptr;
+  if (fault->times && fault_counts_[turn_index] >= *fault->times) return nullptr;
+  ++fault_counts_[turn_index];
+  return &*fault;
+}
+
+Decision FakeLlmHandler::Answer(Protocol protocol, const LlmRequest& request, size_t turn_index,
+                                const Fault* fault) {
+  const Turn& turn = scenario_.turns[turn_index];
+  Decision d;
+  d.delay_ms = turn.delay_ms;
+  if (fault != nullptr && fault->kind == FaultKind::kDelay) d.delay_ms += fault->delay_ms;
+  if (fault != nullptr && fault->kind == FaultKind::kHttpStatus) {
+    HttpResponse r = JsonResponse(
+        fault->status, ErrorBody(protocol, fault->status,
+                                 "injected fault: HTTP " + std::to_string(fault->status)));
+    if (!fault->retry_after.empty()) r.headers.emplace_back("Retry-After", fault->retry_after);
+    d.render = [r = std::move(r)]() { return r; };
+    return d;
+  }
+  bool anthropic = protocol == Protocol::kAnthropic;
+  bool malformed = fault != nullptr && fault->kind == FaultKind::kMalformedToolJson;
+  Reply reply;
+  reply.id = protocol == Protocol::kChat ? "chatcmpl-" + ids_.Next("x").substr(2)
+             : anthropic                 ? ids_.Next("msg")
+                                         : ids_.Next("resp");
+  reply.message_id = ids_.Next("msg");
+  reply.model = request.model.empty() ? scenario_.model : request.model;
+  reply.created = ToUnixMillis(SystemClock().Now()) / 1000;
+  reply.text = turn.text;
+  reply.stop_reason = turn.stop_reason;
+  reply.chunk_chars = turn.chunk_chars;
+  reply.include_usage = request.include_usage;
+  size_t reply_chars = turn.text.size();
+  for (const ToolCallSpec& spec : turn.tool_calls) {
+    ReplyToolCall call;
+    call.call_id = ids_.Next(anthropic ? "toolu" : "call");
+    call.item_id = ids_.Next("fc");
+    call.name = spec.name;
+    call.arguments = DumpJson(spec.arguments);
+    if (malformed) call.arguments = Malform(call.arguments);
+    call.malformed = malformed;
+    reply_chars += call.name.size() + call.arguments.size();
+    reply.tool_calls.push_back(std::move(call));
+  }
+  reply.input_tokens = std::max<int64_t>(1, static_cast<int64_t>(request.bytes / 4));
+  reply.output_tokens = std::max<int64_t>(1, static_cast<int64_t>(reply_chars / 4));
+  if (turn.usage) {
+    reply.input_tokens = turn.usage->input_tokens;
+    reply.output_tokens = turn.usage->output_tokens;
+  }
+  FaultKind kind = fault != nullptr ? fault->kind : FaultKind::kDelay;  // kDelay: no effect.
+  std::optional<int> after_events = fault != nullptr ? fault->after_events : std::nullopt;
+  d.render = [protocol, stream = request.stream, reply = std::move(reply), kind, after_events]() {
+    return RenderModel(protocol, stream, reply, kind, after_events);
+  };
+  return d;
+}
+
+}  // namespace mh::testing

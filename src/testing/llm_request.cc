@@ -1,0 +1,165 @@
+#include "testing/llm_request.h"
+
+#include <string_view>
+
+namespace mh::testing {
+namespace {
+
+bool IsString(const Json& obj, std::string_view key) {
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string();
+}
+
+std::string GetString(const Json& obj, std::string_view key) {
+  return IsString(obj, key) ? obj.find(key)->get<std::string>() : std::string();
+}
+
+// Text of a content field: a string, or an array of blocks with "text" (or nested
+// "content", as Anthropic tool_result blocks have).
+std::string ContentText(const Json& content) {
+  if (content.is_string()) return content.get<std::string>();
+  std::string out;
+  if (!content.is_array()) return out;
+  for (const Json& block : content) {
+    if (block.is_string()) out += block.get<std::string>();
+    if (!block.is_object()) continue;
+    out += GetString(block, "text");
+    if (auto it = block.find("content"); it != block.end()) out += ContentText(*it);
+    if (auto it = block.find("input"); it != block.end() && it->is_object()) out += it->dump();
+    if (auto it = block.find("output"); it != block.end()) out += ContentText(*it);
+  }
+  return out;
+}
+
+void Append(LlmRequest& r, const std::string& text) {
+  if (text.empty()) return;
+  if (!r.all_text.empty()) r.all_text += '\n';
+  r.all_text += text;
+}
+
+void ReadChat(const Json& body, LlmRequest& r) {
+  if (auto so = body.find("stream_options"); so != body.end() && so->is_object()) {
+    auto iu = so->find("include_usage");
+    r.include_usage = iu != so->end() && iu->is_boolean() && iu->get<bool>();
+  }
+  if (auto tools = body.find("tools"); tools != body.end() && tools->is_array()) {
+    for (const Json& t : *tools) {
+      if (!t.is_object()) continue;
+      auto fn = t.find("function");
+      std::string name = fn != t.end() && fn->is_object() ? GetString(*fn, "name") : "";
+      if (name.empty()) name = GetString(t, "name");
+      if (!name.empty()) r.tools.push_back(name);
+    }
+  }
+  auto messages = body.find("messages");
+  if (messages == body.end() || !messages->is_array()) return;
+  for (const Json& m : *messages) {
+    if (!m.is_object()) continue;
+    ++r.messages;
+    if (GetString(m, "role") == "tool") ++r.tool_results;
+    std::string text = m.contains("content") ? ContentText(m["content"]) : "";
+    if (auto calls = m.find("tool_calls"); calls != m.end()) text += calls->dump();
+    Append(r, text);
+    r.last_text = text;
+  }
+}
+
+void ReadResponses(const Json& body, LlmRequest& r) {
+  Append(r, GetString(body, "instructions"));
+  if (auto tools = body.find("tools"); tools != body.end() && tools->is_array()) {
+    for (const Json& t : *tools) {
+      if (!t.is_object()) continue;
+      std::string name = GetString(t, "name");
+      r.tools.push_back(name.empty() ? GetString(t, "type") : name);
+    }
+  }
+  auto input = body.find("input");
+  if (input == body.end()) return;
+  if (input->is_string()) {
+    r.messages = 1;
+    r.last_text = input->get<std::string>();
+    Append(r, r.last_text);
+    return;
+  }
+  if (!input->is_array()) return;
+  for (const Json& item : *input) {
+    if (!item.is_object()) continue;
+    ++r.messages;
+    std::string type = GetString(item, "type");
+    if (type == "function_call_output" || type == "custom_tool_call_output") ++r.tool_results;
+    std::string text;
+    if (item.contains("content")) text = ContentText(item["content"]);
+    if (item.contains("output")) text += ContentText(item["output"]);
+    text += GetString(item, "arguments") + GetString(item, "input");
+    Append(r, text);
+    r.last_text = text;
+  }
+}
+
+void ReadAnthropic(const Json& body, LlmRequest& r) {
+  if (auto system = body.find("system"); system != body.end()) Append(r, ContentText(*system));
+  if (auto tools = body.find("tools"); tools != body.end() && tools->is_array()) {
+    for (const Json& t : *tools) {
+      if (t.is_object() && IsString(t, "name")) r.tools.push_back(GetString(t, "name"));
+    }
+  }
+  auto messages = body.find("messages");
+  if (messages == body.end() || !messages->is_array()) return;
+  for (const Json& m : *messages) {
+    if (!m.is_object()) continue;
+    ++r.messages;
+    auto content = m.find("content");
+    if (content == m.end()) continue;
+    if (content->is_array()) {
+      for (const Json& block : *content) {
+        if (block.is_object() && GetString(block, "type") == "tool_result") ++r.tool_results;
+      }
+    }
+    std::string text = ContentText(*content);
+    Append(r, text);
+    r.last_text = text;
+  }
+}
+
+}  // namespace
+
+Result<LlmRequest> ReadLlmRequest(Protocol protocol, const Json& body, size_t bytes) {
+  if (!body.is_object()) return InvalidArgumentError("request body must be a JSON object");
+  LlmRequest r;
+  r.protocol = protocol;
+  r.bytes = bytes;
+  r.model = GetString(body, "model");
+  auto stream = body.find("stream");
+  r.stream = stream != body.end() && stream->is_boolean() && stream->get<bool>();
+  switch (protocol) {
+    case Protocol::kChat:
+      ReadChat(body, r);
+      break;
+    case Protocol::kResponses:
+      ReadResponses(body, r);
+      break;
+    case Protocol::kAnthropic:
+      ReadAnthropic(body, r);
+      break;
+  }
+  return r;
+}
+
+bool Matches(const TurnMatch& when, const LlmRequest& request) {
+  if (when.protocol && *when.protocol != request.protocol) return false;
+  if (when.tool_results && *when.tool_results != request.tool_results) return false;
+  if (when.min_tool_results && request.tool_results < *when.min_tool_results) return false;
+  if (when.contains && request.all_text.find(*when.contains) == std::string::npos) return false;
+  if (when.last_contains && request.last_text.find(*when.last_contains) == std::string::npos) {
+    return false;
+  }
+  if (when.no_tools && *when.no_tools != request.tools.empty()) return false;
+  if (when.offers_tool) {
+    bool offered = false;
+    for (const std::string& t : request.tools) offered = offered || t == *when.offers_tool;
+    if (!offered) return false;
+  }
+  return true;
+}
+
+}  // namespace mh::testing

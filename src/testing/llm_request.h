@@ -1,0 +1,35 @@
+// LlmRequest: what the fake LLM server needs to know about a model request, read from the
+// body of any of the three protocols, and scenario matching against it.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "base/json.h"
+#include "testing/scenario.h"
+
+namespace mh::testing {
+
+struct LlmRequest {
+  Protocol protocol = Protocol::kChat;
+  std::string model;
+  bool stream = false;
+  bool include_usage = false;  // Chat: stream_options.include_usage.
+  int messages = 0;            // Messages (Responses: input items).
+  int tool_results = 0;
+  std::vector<std::string> tools;  // Names of the tools offered.
+  std::string all_text;            // System prompt, messages and tool results, joined.
+  std::string last_text;           // The last message or tool result.
+  size_t bytes = 0;                // Body size.
+};
+
+// Reads the facts of `body`. Lenient: fields of unexpected types are skipped, as the point
+// is to answer whatever a client sends. Errors: kInvalidArgument when `body` is not an
+// object.
+Result<LlmRequest> ReadLlmRequest(Protocol protocol, const Json& body, size_t bytes);
+
+// True when every condition of `when` holds for `request`.
+bool Matches(const TurnMatch& when, const LlmRequest& request);
+
+}  // namespace mh::testing

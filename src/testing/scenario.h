@@ -1,0 +1,75 @@
+// Scenario: the script a fake LLM server answers from (docs/fake-llm.md), parsed and
+// checked once at start, so a broken script is refused with the reason.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/json.h"
+#include "base/status.h"
+
+namespace mh::testing {
+
+enum class Protocol { kChat, kResponses, kAnthropic };
+std::string_view ProtocolName(Protocol protocol);  // "chat", "responses", "anthropic".
+
+// Conditions on a request; an unset field always holds.
+struct TurnMatch {
+  std::optional<int> tool_results;
+  std::optional<int> min_tool_results;
+  std::optional<std::string> contains;
+  std::optional<std::string> last_contains;
+  std::optional<std::string> offers_tool;
+  std::optional<bool> no_tools;
+  std::optional<Protocol> protocol;
+};
+
+enum class FaultKind { kHttpStatus, kDelay, kStall, kCutStream, kMalformedToolJson, kHtml };
+std::string_view FaultKindName(FaultKind kind);
+
+struct Fault {
+  FaultKind kind = FaultKind::kHttpStatus;
+  int status = 500;                 // kHttpStatus.
+  std::string retry_after;          // kHttpStatus: Retry-After value, when not empty.
+  int64_t delay_ms = 0;             // kDelay.
+  std::optional<int> after_events;  // kCutStream: whole events sent before the cut.
+  std::optional<int64_t> times;     // Requests that get the fault; unset: all.
+};
+
+struct ToolCallSpec {
+  std::string name;
+  Json arguments = Json::object();
+};
+
+struct UsageSpec {
+  int64_t input_tokens = 0;
+  int64_t output_tokens = 0;
+};
+
+struct Turn {
+  TurnMatch when;
+  std::string text;
+  std::vector<ToolCallSpec> tool_calls;
+  std::string stop_reason;  // Empty: the protocol's default.
+  std::optional<UsageSpec> usage;
+  int chunk_chars = 8;
+  int64_t delay_ms = 0;
+  std::optional<Fault> fault;
+};
+
+struct Scenario {
+  std::string name;
+  std::string model = "fake-model";
+  std::vector<std::string> models;  // For GET /v1/models: `model` then any `models`.
+  std::vector<Turn> turns;
+};
+
+// Parses a scenario. Errors: kInvalidArgument naming the turn and key at fault, e.g.
+// "turn 2 (turns[1]): fault.kind 'explode' is not one of http_status, delay, ...".
+// Unknown keys are refused too, so a misspelt condition cannot silently always match.
+Result<Scenario> ParseScenario(std::string_view json_text);
+
+}  // namespace mh::testing

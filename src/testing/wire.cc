@@ -1,0 +1,108 @@
+#include "testing/wire.h"
+
+namespace mh::testing {
+namespace {
+
+std::string OpenAiErrorType(int status) {
+  switch (status) {
+    case 400:
+      return "invalid_request_error";
+    case 401:
+      return "authentication_error";
+    case 403:
+      return "permission_error";
+    case 404:
+      return "not_found_error";
+    case 413:
+      return "request_too_large";
+    case 429:
+      return "rate_limit_error";
+    default:
+      return status >= 500 ? "server_error" : "invalid_request_error";
+  }
+}
+
+std::string AnthropicErrorType(int status) {
+  switch (status) {
+    case 400:
+      return "invalid_request_error";
+    case 401:
+      return "authentication_error";
+    case 403:
+      return "permission_error";
+    case 404:
+      return "not_found_error";
+    case 413:
+      return "request_too_large";
+    case 429:
+      return "rate_limit_error";
+    case 529:
+      return "overloaded_error";
+    default:
+      return status >= 500 ? "api_error" : "invalid_request_error";
+  }
+}
+
+}  // namespace
+
+std::vector<std::string_view> SplitUtf8(std::string_view text, int chars) {
+  std::vector<std::string_view> pieces;
+  size_t step = chars < 1 ? 1 : static_cast<size_t>(chars);
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = std::min(text.size(), start + step);
+    // Move back off UTF-8 continuation bytes (10xxxxxx), but never to an empty piece.
+    while (end < text.size() && end > start + 1 &&
+           (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) {
+      --end;
+    }
+    pieces.push_back(text.substr(start, end - start));
+    start = end;
+  }
+  return pieces;
+}
+
+std::string SseEvent(std::string_view event, const Json& data) {
+  std::string out;
+  if (!event.empty()) out.append("event: ").append(event).append("\n");
+  out.append("data: ").append(DumpJson(data)).append("\n\n");
+  return out;
+}
+
+std::vector<std::string> StreamEvents(Protocol protocol, const Reply& reply) {
+  switch (protocol) {
+    case Protocol::kChat:
+      return ChatStreamEvents(reply);
+    case Protocol::kResponses:
+      return ResponsesStreamEvents(reply);
+    case Protocol::kAnthropic:
+      return AnthropicStreamEvents(reply);
+  }
+  return {};
+}
+
+std::string ReplyBody(Protocol protocol, const Reply& reply) {
+  switch (protocol) {
+    case Protocol::kChat:
+      return ChatBody(reply);
+    case Protocol::kResponses:
+      return ResponsesBody(reply);
+    case Protocol::kAnthropic:
+      return AnthropicBody(reply);
+  }
+  return {};
+}
+
+std::string ErrorBody(Protocol protocol, int status, std::string_view message) {
+  if (protocol == Protocol::kAnthropic) {
+    return DumpJson({{"type", "error"},
+                     {"error", {{"type", AnthropicErrorType(status)}, {"message", message}}}});
+  }
+  return DumpJson({{"error",
+                    {{"message", message},
+                     {"type", OpenAiErrorType(status)},
+                     {"param", nullptr},
+                     {"code", status == 429 ? Json("rate_limit_exceeded") : Json(nullptr)}}}});
+}
+
+}  // namespace mh::testing

@@ -1,0 +1,58 @@
+// Wire formats of the fake LLM server: a scripted reply rendered as each provider sends it.
+//
+// Streaming replies are lists of whole Server-Sent Events ("event: x\ndata: {...}\n\n"),
+// in the order of docs/fake-llm.md's reference sequences; non-streaming replies and errors
+// are JSON bodies. Pure functions, thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "testing/scenario.h"
+
+namespace mh::testing {
+
+struct ReplyToolCall {
+  std::string call_id;  // call_... (OpenAI) or toolu_... (Anthropic).
+  std::string item_id;  // Responses: fc_...
+  std::string name;
+  std::string arguments;  // JSON text; does not parse under the malformed_tool_json fault.
+  bool malformed = false;
+};
+
+struct Reply {
+  std::string id;          // chatcmpl-..., resp_... or msg_...
+  std::string message_id;  // Responses: the msg_... output item.
+  std::string model;
+  int64_t created = 0;  // Unix seconds.
+  std::string text;
+  std::vector<ReplyToolCall> tool_calls;
+  std::string stop_reason;  // Empty: the protocol's default.
+  int64_t input_tokens = 0;
+  int64_t output_tokens = 0;
+  int chunk_chars = 8;
+  bool include_usage = false;  // Chat streaming: send the usage chunk.
+};
+
+// Splits `text` into pieces of about `chars` bytes without cutting a UTF-8 character.
+std::vector<std::string_view> SplitUtf8(std::string_view text, int chars);
+// One SSE event; `event` may be empty (Chat Completions sends data lines only).
+std::string SseEvent(std::string_view event, const Json& data);
+
+std::vector<std::string> StreamEvents(Protocol protocol, const Reply& reply);
+std::string ReplyBody(Protocol protocol, const Reply& reply);
+// The protocol's error body for an HTTP `status` (OpenAI {"error":{...}}, Anthropic
+// {"type":"error","error":{...}}).
+std::string ErrorBody(Protocol protocol, int status, std::string_view message);
+
+// Per protocol (wire_chat.cc, wire_responses.cc, wire_anthropic.cc).
+std::vector<std::string> ChatStreamEvents(const Reply& reply);
+std::string ChatBody(const Reply& reply);
+std::vector<std::string> ResponsesStreamEvents(const Reply& reply);
+std::string ResponsesBody(const Reply& reply);
+std::vector<std::string> AnthropicStreamEvents(const Reply& reply);
+std::string AnthropicBody(const Reply& reply);
+
+}  // namespace mh::testing
