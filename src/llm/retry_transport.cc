@@ -116,7 +116,8 @@ void RetryState::Cancel() {
 }
 
 void RetryState::OnHead(const HttpResponseHead& head) {
-  if (IsRetryableStatus(head.status) && !cancel_requested_) {
+  if (cancel_requested_) return;
+  if (IsRetryableStatus(head.status)) {
     std::optional<milliseconds> retry_after;
     if (const std::string* value = head.Find("retry-after")) {
       retry_after = ParseRetryAfter(*value, core_->clock.Now());
@@ -128,6 +129,7 @@ void RetryState::OnHead(const HttpResponseHead& head) {
 }
 
 bool RetryState::OnData(std::string_view bytes) {
+  if (cancel_requested_) return false;  // Cancel() is on its way to the inner transport.
   if (swallow_then_wait_) return true;  // The body of a reply that will be retried.
   if (held_head_) {
     user_->OnHead(*held_head_);
@@ -139,16 +141,16 @@ bool RetryState::OnData(std::string_view bytes) {
 
 void RetryState::OnDone(Status status) {
   if (phase_ != Phase::kInFlight) return;
-  bool cancelled = cancel_requested_ || status.code() == StatusCode::kCancelled;
-  if (!cancelled && swallow_then_wait_) return WaitThenRetry(*swallow_then_wait_);
-  if (!cancelled && status.code() == StatusCode::kUnavailable && !body_seen_) {
+  if (cancel_requested_ || status.code() == StatusCode::kCancelled) {
+    // Whatever the attempt got to, the user asked to stop (or the handler did).
+    if (status.code() != StatusCode::kCancelled) status = CancelledError("HTTP request cancelled");
+    return Deliver(std::move(status));
+  }
+  if (swallow_then_wait_) return WaitThenRetry(*swallow_then_wait_);
+  if (status.code() == StatusCode::kUnavailable && !body_seen_) {
     if (std::optional<milliseconds> wait = NextWait(std::nullopt)) return WaitThenRetry(*wait);
   }
-  if (swallow_then_wait_) {
-    // Cancelled while hiding a retryable reply: the user saw nothing of it.
-    return Deliver(status.ok() ? CancelledError("HTTP request cancelled") : status);
-  }
-  if (held_head_ && (status.ok() || !cancelled)) {
+  if (held_head_) {
     user_->OnHead(*held_head_);  // An empty body, or a cut that is not retried: pass it on.
     held_head_.reset();
   }
@@ -194,12 +196,14 @@ class RetryingTransport final : public HttpTransport {
       : core_(std::make_shared<Core>(inner, policy, clock, seed)) {}
 
   ~RetryingTransport() override {
-    std::vector<RequestId> ids;
+    std::unordered_map<RequestId, std::shared_ptr<RetryState>> live;
     {
       std::lock_guard<std::mutex> lock(core_->mu);
-      for (const auto& [id, state] : core_->live) ids.push_back(id);
+      live.swap(core_->live);  // Each posted cancel below keeps its request alive.
     }
-    for (RequestId id : ids) Cancel(id);
+    for (auto& [id, state] : live) {
+      core_->inner.RunAfter(milliseconds(0), [state = std::move(state)] { state->Cancel(); });
+    }
   }
 
   RequestId Start(HttpRequest request, std::unique_ptr<HttpHandler> handler) override {
