@@ -1,0 +1,74 @@
+// ModelSpec: what a documented model name (docs/models.md) means — which protocol, which
+// endpoint, which model, which key.
+//
+//   PROVIDER/MODEL                     xai/grok-4, anthropic/claude-sonnet-4-5, ...
+//   http(s)://HOST[:PORT]/PATH#MODEL   any OpenAI-compatible endpoint (key: MH_API_KEY)
+//   anthropic+http(s)://...#MODEL      any Anthropic-compatible endpoint (key: MH_API_KEY)
+//
+// Base URLs can be overridden per provider by MH_<PROVIDER>_BASE_URL or by config.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/config.h"
+#include "base/status.h"
+
+namespace mh::llm {
+
+// Reads an environment variable; nullopt when unset. Injected so tests never touch the
+// real environment.
+using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
+
+// The process environment (getenv).
+EnvLookup ProcessEnv();
+
+enum class WireProtocol { kOpenAiChat, kAnthropicMessages };
+
+// One built-in provider.
+struct ProviderInfo {
+  std::string_view name;  // "xai"
+  WireProtocol protocol;
+  std::string_view default_base_url;  // "https://api.x.ai/v1"
+  std::string_view key_env;           // "XAI_API_KEY"; empty: no key.
+  bool key_required;
+};
+
+// The built-in providers, in documentation order.
+const std::vector<ProviderInfo>& Providers();
+
+// Base URL overrides by provider name ("xai" -> "https://proxy.example/v1").
+using BaseUrlOverrides = std::map<std::string, std::string, std::less<>>;
+
+// Reads a TOML table of overrides such as `[llm.base_urls] xai = "http://..."`.
+// Errors: unknown provider names and non-string or non-http(s) values, naming the line.
+Result<BaseUrlOverrides> LoadBaseUrlOverrides(const ConfigFile& file, const toml::table& table);
+
+// A parsed model name. Holds the API key: never log or print one whole.
+struct ModelSpec {
+  std::string name;      // As given: "xai/grok-4".
+  std::string provider;  // "xai", ..., or "openai-compatible" / "anthropic-compatible".
+  WireProtocol protocol = WireProtocol::kOpenAiChat;
+  std::string base_url;  // Without a trailing slash.
+  std::string model;     // The model id sent to the provider: "grok-4".
+  std::string api_key;   // Empty when the endpoint needs none.
+  std::string key_env;   // The variable the key comes from; empty when none applies.
+  // OpenAI's own API wants `max_completion_tokens`; other servers want `max_tokens`.
+  bool use_max_completion_tokens = false;
+};
+
+// Parses `name`. The key is read through `env` and registered with mh::RegisterSecret.
+// Base URL precedence: MH_<PROVIDER>_BASE_URL, then `overrides`, then the default.
+// Errors (kInvalidArgument unless noted):
+//  - an unknown provider: the message lists the valid ones;
+//  - a missing model after the provider or after '#';
+//  - a bad URL;
+//  - kPermissionDenied when a required key is unset: "set XAI_API_KEY to use xai/grok-4".
+Result<ModelSpec> ParseModelSpec(std::string_view name, const EnvLookup& env,
+                                 const BaseUrlOverrides& overrides = {});
+
+}  // namespace mh::llm

@@ -1,0 +1,191 @@
+#include "llm/provider_model.h"
+
+#include <cctype>
+
+#include "llm/provider_errors.h"
+
+namespace mh::llm {
+
+struct ProviderModel::Shared {
+  ModelSpec spec;
+  std::unique_ptr<ProtocolCodec> codec;
+  PriceTable prices;
+  std::shared_ptr<UsageMeter> meter;  // May be null.
+  std::string url;                    // Of the requests, for error messages.
+};
+
+namespace {
+
+constexpr size_t kMaxErrorBody = 64 << 10;
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool StartsLikeSse(std::string_view bytes) {
+  return bytes.starts_with("data:") || bytes.starts_with("event:") || bytes.starts_with(":");
+}
+
+// Receives one call's HTTP response and turns it into the observer's OnComplete.
+// Runs on the transport's loop thread only.
+class CallHandler final : public HttpHandler {
+ public:
+  CallHandler(std::shared_ptr<const ProviderModel::Shared> shared, bool stream,
+              std::unique_ptr<CompletionObserver> observer)
+      : shared_(std::move(shared)), stream_requested_(stream), observer_(std::move(observer)) {}
+
+  void OnHead(const HttpResponseHead& head) override {
+    status_ = head.status;
+    if (const std::string* type = head.Find("content-type")) content_type_ = Lower(*type);
+  }
+
+  bool OnData(std::string_view bytes) override {
+    if (!error_.ok()) return false;
+    if (mode_ == Mode::kUndecided) Decide(bytes);
+    if (mode_ == Mode::kSse) return FeedSse(bytes);
+    size_t limit = Ok2xx() ? kMaxReplyBytes : kMaxErrorBody;
+    if (body_.size() + bytes.size() > limit) {
+      if (!Ok2xx()) return true;  // Keep the start of an error body; drop the rest.
+      error_ = ResourceExhaustedError(shared_->spec.provider + ": reply from " + shared_->url +
+                                      " is larger than " + std::to_string(limit) + " bytes");
+      return false;
+    }
+    body_.append(bytes);
+    return true;
+  }
+
+  void OnDone(Status status) override {
+    Result<ModelResponse> result = Finish(status);
+    if (result.ok()) {
+      ModelResponse& response = *result;
+      if (const ModelPrice* price = shared_->prices.Find(shared_->spec.name)) {
+        response.cost_usd = CostOf(*price, response.usage);
+        response.priced = true;
+      }
+      if (shared_->meter) {
+        shared_->meter->Record(shared_->spec.name, response.usage, response.cost_usd,
+                               response.priced);
+      }
+    }
+    observer_->OnComplete(std::move(result));
+  }
+
+ private:
+  enum class Mode { kUndecided, kSse, kBuffer };
+
+  bool Ok2xx() const { return status_ >= 200 && status_ < 300; }
+
+  // A streamed reply is read as SSE when the server says so, or when it plainly is SSE
+  // under another content type; anything else (JSON, an error, HTML) is buffered.
+  void Decide(std::string_view first_bytes) {
+    bool sse = content_type_.find("event-stream") != std::string::npos ||
+               (content_type_.find("json") == std::string::npos && StartsLikeSse(first_bytes));
+    mode_ = stream_requested_ && Ok2xx() && sse ? Mode::kSse : Mode::kBuffer;
+    if (mode_ == Mode::kSse) decoder_ = shared_->codec->NewStreamDecoder();
+  }
+
+  bool FeedSse(std::string_view bytes) {
+    parser_.Feed(bytes, [this](SseEvent&& event) {
+      if (!error_.ok()) return;
+      ++events_;
+      try {
+        error_ = decoder_->OnEvent(event, *observer_);
+      } catch (const std::exception& e) {
+        // Defensive: decoders read JSON without throwing accessors, but a library
+        // exception must not cross the loop thread.
+        error_ = NotProtocolStatus(shared_->spec, e.what());
+      }
+    });
+    return error_.ok();
+  }
+
+  Status CutStatus(std::string_view why) const {
+    return UnavailableError(shared_->spec.provider + ": stream cut after " +
+                            std::to_string(events_) + " events (" + std::string(why) + ")");
+  }
+
+  Result<ModelResponse> Finish(const Status& transport_status) {
+    if (!error_.ok()) return error_;
+    const ModelSpec& spec = shared_->spec;
+    if (mode_ == Mode::kUndecided && Ok2xx()) Decide("");
+    if (!transport_status.ok()) {
+      if (mode_ == Mode::kSse && decoder_->state() == StreamState::kTerminated) {
+        return decoder_->TakeResponse();  // Whole before the connection went.
+      }
+      if (mode_ == Mode::kSse && transport_status.code() == StatusCode::kUnavailable) {
+        return CutStatus(ScrubSecrets(transport_status.message(), spec.api_key));
+      }
+      return Status(transport_status.code(),
+                    spec.provider + ": " + ScrubSecrets(transport_status.message(), spec.api_key));
+    }
+    if (!Ok2xx()) {
+      return HttpErrorStatus(spec, shared_->url, status_, shared_->codec->ParseError(body_),
+                             content_type_, body_);
+    }
+    if (mode_ == Mode::kSse) {
+      if (parser_.HasPartialEvent()) return CutStatus("ended inside an event");
+      if (decoder_->state() == StreamState::kOpen) return CutStatus("no end of reply");
+      return decoder_->TakeResponse();
+    }
+    if (!LooksLikeJson(content_type_, body_)) {
+      return NotJsonStatus(spec, shared_->url, content_type_, body_);
+    }
+    try {
+      return shared_->codec->DecodeBody(body_);
+    } catch (const std::exception& e) {
+      return NotProtocolStatus(spec, e.what());
+    }
+  }
+
+  std::shared_ptr<const ProviderModel::Shared> shared_;
+  bool stream_requested_;
+  std::unique_ptr<CompletionObserver> observer_;
+  int status_ = 0;
+  std::string content_type_;
+  Mode mode_ = Mode::kUndecided;
+  std::string body_;
+  SseParser parser_;
+  std::unique_ptr<StreamDecoder> decoder_;
+  int64_t events_ = 0;
+  Status error_;  // The first decoding error; ends the call.
+};
+
+}  // namespace
+
+ProviderModel::ProviderModel(ModelSpec spec, std::unique_ptr<ProtocolCodec> codec,
+                             HttpTransport& transport, PriceTable prices,
+                             std::shared_ptr<UsageMeter> meter)
+    : transport_(transport) {
+  auto shared = std::make_shared<Shared>();
+  shared->spec = std::move(spec);
+  shared->codec = std::move(codec);
+  shared->prices = std::move(prices);
+  shared->meter = std::move(meter);
+  shared->url = shared->codec->url();
+  shared_ = std::move(shared);
+}
+
+ProviderModel::~ProviderModel() = default;
+
+const std::string& ProviderModel::name() const { return shared_->spec.name; }
+
+CallId ProviderModel::Complete(ModelRequest request, std::unique_ptr<CompletionObserver> observer) {
+  Result<HttpRequest> http = shared_->codec->Encode(request);
+  if (!http.ok()) {
+    // std::function needs a copyable callable, so the observer rides in a shared_ptr.
+    std::shared_ptr<CompletionObserver> owned = std::move(observer);
+    Status error = http.error().WithContext(shared_->spec.provider);
+    transport_.RunAfter(std::chrono::milliseconds(0), [owned, error] { owned->OnComplete(error); });
+    return 0;
+  }
+  return transport_.Start(std::move(*http), std::make_unique<CallHandler>(shared_, request.stream,
+                                                                          std::move(observer)));
+}
+
+void ProviderModel::Cancel(CallId id) {
+  if (id != 0) transport_.Cancel(id);
+}
+
+}  // namespace mh::llm

@@ -1,0 +1,127 @@
+// Native model types: what the agent loop and the providers exchange.
+//
+// Provider JSON never leaves llm/: providers translate these types to and from their
+// wire formats. Json appears here only where the data is JSON by nature: a tool's
+// parameter schema and a tool call's parsed arguments. Plain values, copyable, no
+// thread-safety of their own.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/json.h"
+
+namespace mh::llm {
+
+enum class Role { kSystem, kUser, kAssistant, kTool };
+
+// "system", "user", "assistant", "tool".
+std::string_view RoleName(Role role);
+
+// An image carried inline: `media_type` such as "image/png", `base64_data` the encoded bytes.
+struct ImageData {
+  std::string media_type;
+  std::string base64_data;
+};
+
+// One piece of a message's content: text or an image.
+struct ContentPart {
+  enum class Kind { kText, kImage };
+
+  Kind kind = Kind::kText;
+  std::string text;  // kText only.
+  ImageData image;   // kImage only.
+
+  static ContentPart Text(std::string text);
+  static ContentPart Image(std::string media_type, std::string base64_data);
+
+  bool is_text() const { return kind == Kind::kText; }
+  bool is_image() const { return kind == Kind::kImage; }
+};
+
+// A tool call made by the model. When the model sent arguments that are not a JSON
+// object, the call is still delivered: `arguments` is an empty object, `raw_arguments`
+// holds what the model sent and `parse_error` says what is wrong, so the agent can tell
+// the model. When such a call is sent back to a provider, it is sent with `{}` as its
+// arguments (servers reject malformed ones; the tool result carries the explanation).
+struct ToolCall {
+  std::string id;
+  std::string name;
+  Json arguments = Json::object();
+  std::string raw_arguments;  // The argument text as the model sent it.
+  std::string parse_error;    // Empty when `arguments` parsed.
+
+  bool arguments_ok() const { return parse_error.empty(); }
+};
+
+// Sets `call.arguments` / `call.parse_error` from `call.raw_arguments`. An empty text is
+// an empty object (models send "" for a call without arguments).
+void ParseToolArguments(ToolCall& call);
+
+// One message of a conversation.
+//  - kSystem, kUser: `parts`.
+//  - kAssistant: `parts` (text) and `tool_calls`.
+//  - kTool: the result of the call `tool_call_id`: `parts` (text and images), `is_error`.
+struct Message {
+  Role role = Role::kUser;
+  std::vector<ContentPart> parts;
+  std::vector<ToolCall> tool_calls;
+  std::string tool_call_id;
+  bool is_error = false;
+
+  static Message System(std::string text);
+  static Message User(std::string text);
+  static Message Assistant(std::string text, std::vector<ToolCall> calls = {});
+  static Message ToolResult(std::string tool_call_id, std::string text, bool is_error = false);
+
+  // The text parts joined with no separator.
+  std::string Text() const;
+  bool HasImages() const;
+};
+
+// A tool offered to the model. `parameters` is a JSON Schema object.
+struct ToolSpec {
+  std::string name;
+  std::string description;
+  Json parameters = Json::object();
+};
+
+// Tokens of one call. `input_tokens` counts only input that was neither read from nor
+// written to the provider's prompt cache, so each field is billed at its own price.
+struct Usage {
+  int64_t input_tokens = 0;
+  int64_t output_tokens = 0;
+  int64_t cache_read_tokens = 0;
+  int64_t cache_write_tokens = 0;
+
+  Usage& operator+=(const Usage& other);
+  friend bool operator==(const Usage&, const Usage&) = default;
+};
+
+enum class StopReason { kEndTurn, kToolUse, kMaxTokens, kStopSequence, kContentFilter, kOther };
+
+// "end_turn", "tool_use", "max_tokens", "stop_sequence", "content_filter", "other".
+std::string_view StopReasonName(StopReason reason);
+
+struct ModelRequest {
+  std::string system_prompt;  // Empty: none.
+  std::vector<Message> messages;
+  std::vector<ToolSpec> tools;
+  int max_tokens = 8192;
+  std::optional<double> temperature;  // nullopt: the provider's default.
+  bool stream = true;
+};
+
+struct ModelResponse {
+  Message message;  // Role kAssistant.
+  StopReason stop_reason = StopReason::kEndTurn;
+  Usage usage;
+  std::string model;    // The model id the provider reported (or asked for, if none).
+  double cost_usd = 0;  // From the price table; 0 when the model has no price.
+  bool priced = false;  // True when the price table knew the model.
+};
+
+}  // namespace mh::llm

@@ -1,0 +1,132 @@
+#include "llm/usage.h"
+
+#include <optional>
+
+namespace mh::llm {
+namespace {
+
+constexpr double kPerMillion = 1e-6;
+
+void Add(UsageTotals& into, const UsageTotals& from) {
+  into.calls += from.calls;
+  into.usage += from.usage;
+  into.cost_usd += from.cost_usd;
+  into.all_priced = into.all_priced && from.all_priced;
+}
+
+// Reads one price entry; `name` is for messages.
+Result<ModelPrice> ReadPrice(const ConfigFile& file, const toml::node& node,
+                             std::string_view name) {
+  const toml::table* table = node.as_table();
+  if (table == nullptr) {
+    return file.ErrorAt(
+        node, "price for '" + std::string(name) + "' must be a table with input and output");
+  }
+  RETURN_IF_ERROR(file.CheckKnownKeys(*table, {"input", "output", "cache_read", "cache_write"}));
+  ModelPrice price;
+  struct Field {
+    std::string_view key;
+    double* out;
+    bool required;
+  };
+  const Field fields[] = {{"input", &price.input, true},
+                          {"output", &price.output, true},
+                          {"cache_read", &price.cache_read, false},
+                          {"cache_write", &price.cache_write, false}};
+  for (const Field& field : fields) {
+    ASSIGN_OR_RETURN(std::optional<double> value, file.GetDouble(*table, field.key));
+    if (!value) {
+      if (!field.required) continue;
+      return file.ErrorAt(node, "price for '" + std::string(name) + "' needs '" +
+                                    std::string(field.key) + "' (USD per million tokens)");
+    }
+    if (*value < 0) {
+      return file.ErrorAt(*table->get(field.key),
+                          "'" + std::string(field.key) + "' must not be negative");
+    }
+    *field.out = *value;
+  }
+  return price;
+}
+
+}  // namespace
+
+double CostOf(const ModelPrice& price, const Usage& usage) {
+  return kPerMillion * (price.input * static_cast<double>(usage.input_tokens) +
+                        price.output * static_cast<double>(usage.output_tokens) +
+                        price.cache_read * static_cast<double>(usage.cache_read_tokens) +
+                        price.cache_write * static_cast<double>(usage.cache_write_tokens));
+}
+
+PriceTable PriceTable::WithDefaults() {
+  // List prices in USD per million tokens (input, output, cache read, cache write) as
+  // published by the providers in late 2025. Defaults only: config overrides them.
+  struct Row {
+    const char* model;
+    double input, output, cache_read, cache_write;
+  };
+  static const Row kRows[] = {
+      {"xai/grok-4", 3.00, 15.00, 0.75, 0},
+      {"xai/grok-code-fast-1", 0.20, 1.50, 0.02, 0},
+      {"openai/gpt-5", 1.25, 10.00, 0.125, 0},
+      {"openai/gpt-5-mini", 0.25, 2.00, 0.025, 0},
+      {"openai/gpt-4.1", 2.00, 8.00, 0.50, 0},
+      {"anthropic/claude-sonnet-4-5", 3.00, 15.00, 0.30, 3.75},
+      {"anthropic/claude-opus-4-1", 15.00, 75.00, 1.50, 18.75},
+      {"anthropic/claude-haiku-4-5", 1.00, 5.00, 0.10, 1.25},
+  };
+  PriceTable table;
+  for (const Row& row : kRows) {
+    table.Set(row.model, ModelPrice{row.input, row.output, row.cache_read, row.cache_write,
+                                    /*is_default=*/true});
+  }
+  return table;
+}
+
+void PriceTable::Set(std::string model, ModelPrice price) {
+  prices_.insert_or_assign(std::move(model), price);
+}
+
+const ModelPrice* PriceTable::Find(std::string_view model) const {
+  if (auto it = prices_.find(model); it != prices_.end()) return &it->second;
+  size_t slash = model.find('/');
+  if (slash == std::string_view::npos) return nullptr;
+  std::string_view bare = model.substr(slash + 1);
+  for (const auto& [name, price] : prices_) {
+    std::string_view key = name;
+    size_t key_slash = key.find('/');
+    if (key_slash != std::string_view::npos && key.substr(key_slash + 1) == bare) return &price;
+  }
+  return nullptr;
+}
+
+Status PriceTable::LoadOverrides(const ConfigFile& file, const toml::table& prices) {
+  std::map<std::string, ModelPrice, std::less<>> loaded;
+  for (const auto& [key, node] : prices) {
+    ASSIGN_OR_RETURN(ModelPrice price, ReadPrice(file, node, key.str()));
+    loaded.emplace(std::string(key.str()), price);
+  }
+  for (auto& [model, price] : loaded) Set(model, price);
+  return Status::Ok();
+}
+
+void UsageMeter::Record(std::string_view model, const Usage& usage, double cost_usd, bool priced) {
+  std::lock_guard lock(mutex_);
+  auto it = totals_.find(model);
+  if (it == totals_.end()) it = totals_.emplace(std::string(model), UsageTotals{}).first;
+  Add(it->second, UsageTotals{1, usage, cost_usd, priced});
+}
+
+std::map<std::string, UsageTotals, std::less<>> UsageMeter::ByModel() const {
+  std::lock_guard lock(mutex_);
+  return totals_;
+}
+
+UsageTotals UsageMeter::Total() const {
+  std::lock_guard lock(mutex_);
+  UsageTotals total;
+  for (const auto& [model, totals] : totals_) Add(total, totals);
+  return total;
+}
+
+}  // namespace mh::llm
