@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstring>
 #include <optional>
+#include <thread>
 
 #include "sandbox/cgroup.h"
 #include "sandbox/output_buffer.h"
@@ -121,6 +122,16 @@ void FillExit(int status, ProcessResult& result) {
   if (WIFSIGNALED(status)) result.term_signal = WTERMSIG(status);
 }
 
+// Without a cgroup, SIGKILL to the group is asynchronous: wait (bounded) until no
+// member is left, so that "the command is over" means its group is gone too.
+void WaitForGroupToDie(pid_t pgid) {
+  Steady::time_point give_up = Steady::now() + std::chrono::seconds(1);
+  while (kill(-pgid, 0) == 0 && Steady::now() < give_up) {
+    killpg(pgid, SIGKILL);
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+}
+
 // Waits for `pid` (its pidfd ready or the deadline passed) and reaps it, killing the
 // whole process group and cgroup first so nothing outlives the command.
 void KillAndReap(pid_t pid, std::optional<Cgroup>& cgroup, ProcessResult& result) {
@@ -138,6 +149,13 @@ void KillAndReap(pid_t pid, std::optional<Cgroup>& cgroup, ProcessResult& result
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   FillExit(status, result);
+  if (!cgroup.has_value()) WaitForGroupToDie(pid);
+}
+
+void FillOutput(const HeadTailBuffer& buffer, std::string& text, bool& truncated, uint64_t& bytes) {
+  text = buffer.Text();
+  truncated = buffer.truncated();
+  bytes = buffer.total_bytes();
 }
 
 }  // namespace
@@ -191,45 +209,59 @@ bool RealProcessRunner::cgroups_enabled() const {
   return !pids_parent_.empty() && !memory_parent_.empty();
 }
 
-Result<ProcessResult> RealProcessRunner::Run(const ProcessSpec& spec) {
-  if (spec.argv.empty()) return InvalidArgumentError("empty argv");
-  if (spec.time_limit.count() <= 0) return InvalidArgumentError("time limit must be positive");
+// Everything prepared for one run before the fork: the cgroup, stdin, the pipes.
+struct RealProcessRunner::Prepared {
   SpawnRequest request;
+  std::optional<Cgroup> cgroup;
+  UniqueFd stdin_fd;
+  Pipe out;
+  std::optional<Pipe> err;
+};
+
+Result<std::unique_ptr<RealProcessRunner::Prepared>> RealProcessRunner::Prepare(
+    const ProcessSpec& spec) const {
+  auto prepared = std::make_unique<Prepared>();
+  SpawnRequest& request = prepared->request;
   ASSIGN_OR_RETURN(request.path, ResolveProgram(spec.argv[0], spec.env));
   request.argv = spec.argv;
   request.env = spec.env;
   request.cwd = spec.cwd;
-
-  std::optional<Cgroup> cgroup;
   if (!pids_parent_.empty() || !memory_parent_.empty()) {
     ASSIGN_OR_RETURN(Cgroup group,
                      Cgroup::Create(CgroupSupport{pids_parent_, memory_parent_},
                                     spec.limits.max_processes, spec.limits.memory_bytes));
-    cgroup.emplace(std::move(group));
-    for (const std::string& procs : {cgroup->pids_procs(), cgroup->memory_procs()}) {
+    prepared->cgroup.emplace(std::move(group));
+    for (const std::string& procs :
+         {prepared->cgroup->pids_procs(), prepared->cgroup->memory_procs()}) {
       if (!procs.empty()) request.cgroup_procs.push_back(procs);
     }
   }
   request.rlimits = RlimitsFor(spec.limits, !pids_parent_.empty(), !memory_parent_.empty());
-
-  ASSIGN_OR_RETURN(UniqueFd stdin_fd, MakeStdin(spec.stdin_text));
-  ASSIGN_OR_RETURN(Pipe out, MakeOutputPipe());
-  std::optional<Pipe> err;
+  ASSIGN_OR_RETURN(prepared->stdin_fd, MakeStdin(spec.stdin_text));
+  ASSIGN_OR_RETURN(prepared->out, MakeOutputPipe());
   if (!spec.merge_stderr) {
     ASSIGN_OR_RETURN(Pipe pipe, MakeOutputPipe());
-    err.emplace(std::move(pipe));
+    prepared->err.emplace(std::move(pipe));
   }
-  request.stdin_fd = stdin_fd.get();
-  request.stdout_fd = out.write_end.get();
-  request.stderr_fd = err ? err->write_end.get() : out.write_end.get();
+  request.stdin_fd = prepared->stdin_fd.get();
+  request.stdout_fd = prepared->out.write_end.get();
+  request.stderr_fd =
+      prepared->err ? prepared->err->write_end.get() : prepared->out.write_end.get();
+  return prepared;
+}
+
+Result<ProcessResult> RealProcessRunner::Run(const ProcessSpec& spec) {
+  if (spec.argv.empty()) return InvalidArgumentError("empty argv");
+  if (spec.time_limit.count() <= 0) return InvalidArgumentError("time limit must be positive");
+  ASSIGN_OR_RETURN(std::unique_ptr<Prepared> prepared, Prepare(spec));
 
   Steady::time_point start = Steady::now();
   Steady::time_point deadline = start + spec.time_limit;
-  ASSIGN_OR_RETURN(pid_t pid, SpawnChild(request));
+  ASSIGN_OR_RETURN(pid_t pid, SpawnChild(prepared->request));
   // Only the child holds the write ends now, so end of file means it closed them.
-  out.write_end.Reset();
-  if (err) err->write_end.Reset();
-  stdin_fd.Reset();
+  prepared->out.write_end.Reset();
+  if (prepared->err) prepared->err->write_end.Reset();
+  prepared->stdin_fd.Reset();
 
   UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
   if (!pidfd.valid()) {
@@ -239,9 +271,9 @@ Result<ProcessResult> RealProcessRunner::Run(const ProcessSpec& spec) {
     return status;
   }
 
-  Stream streams[2] = {Stream{std::move(out.read_end),
+  Stream streams[2] = {Stream{std::move(prepared->out.read_end),
                               HeadTailBuffer(spec.output_head_bytes, spec.output_tail_bytes)},
-                       Stream{err ? std::move(err->read_end) : UniqueFd(),
+                       Stream{prepared->err ? std::move(prepared->err->read_end) : UniqueFd(),
                               HeadTailBuffer(spec.output_head_bytes, spec.output_tail_bytes)}};
   ProcessResult result;
   bool exited = false;
@@ -249,19 +281,15 @@ Result<ProcessResult> RealProcessRunner::Run(const ProcessSpec& spec) {
     exited = PollOnce(streams, 2, pidfd.get(), deadline);
   }
   result.timed_out = !exited;
-  KillAndReap(pid, cgroup, result);
+  KillAndReap(pid, prepared->cgroup, result);
   result.duration = Steady::now() - start;
   // Everyone holding the pipes is dead (or escaped in degraded mode: bounded wait).
   Steady::time_point drain_deadline = Steady::now() + std::chrono::milliseconds(200);
   while ((streams[0].fd.valid() || streams[1].fd.valid()) && Steady::now() < drain_deadline) {
     PollOnce(streams, 2, -1, drain_deadline);
   }
-  result.stdout_text = streams[0].buffer.Text();
-  result.stdout_truncated = streams[0].buffer.truncated();
-  result.stdout_bytes = streams[0].buffer.total_bytes();
-  result.stderr_text = streams[1].buffer.Text();
-  result.stderr_truncated = streams[1].buffer.truncated();
-  result.stderr_bytes = streams[1].buffer.total_bytes();
+  FillOutput(streams[0].buffer, result.stdout_text, result.stdout_truncated, result.stdout_bytes);
+  FillOutput(streams[1].buffer, result.stderr_text, result.stderr_truncated, result.stderr_bytes);
   return result;
 }
 

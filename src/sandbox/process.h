@@ -110,7 +110,10 @@ class RealProcessRunner final : public ProcessRunner {
   bool cgroups_enabled() const;
 
  private:
+  struct Prepared;
+
   explicit RealProcessRunner(std::string pids_parent, std::string memory_parent);
+  Result<std::unique_ptr<Prepared>> Prepare(const ProcessSpec& spec) const;
 
   std::string pids_parent_;    // Empty when the pids controller is not usable.
   std::string memory_parent_;  // Empty when the memory controller is not usable.
