@@ -104,7 +104,7 @@ bool TestConnection::ReadExactly(size_t n, std::string& out) {
   return true;
 }
 
-TestResponse TestConnection::ReadResponse(bool stop_at_continue) {
+TestResponse TestConnection::ReadResponse(bool stop_at_continue, bool no_body) {
   TestResponse r;
   std::string line;
   while (true) {
@@ -119,7 +119,7 @@ TestResponse TestConnection::ReadResponse(bool stop_at_continue) {
     }
     if (r.status != 100 || stop_at_continue) break;
   }
-  if (r.status == 100) {
+  if (r.status == 100 || no_body) {
     r.complete = true;
     return r;
   }

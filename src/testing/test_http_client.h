@@ -38,8 +38,9 @@ class TestConnection {
   explicit TestConnection(int port, int timeout_ms = 10'000);
 
   void Send(std::string_view bytes);
-  // Reads one response (skipping any 100 Continue unless `stop_at_continue`).
-  TestResponse ReadResponse(bool stop_at_continue = false);
+  // Reads one response (skipping any 100 Continue unless `stop_at_continue`); `no_body`
+  // for the response to a HEAD request.
+  TestResponse ReadResponse(bool stop_at_continue = false, bool no_body = false);
   // True when the server closed the connection (reads EOF) within the read timeout.
   bool ReadsEof();
   void Close() { fd_.reset(); }
