@@ -143,6 +143,7 @@ TEST(CrashTest, AcknowledgedEventsSurviveSigkillWithoutGaps) {
     ASSERT_NO_FATAL_FAILURE(RunAndKill(db, run, rng, acks)) << "run " << run;
   }
   ASSERT_GT(acks.size(), 200u) << "too few appends to mean anything";
+  ::testing::Test::RecordProperty("acknowledged_events", static_cast<int>(acks.size()));
 
   {
     auto raw = sqlite::Db::Open(db, {});

@@ -148,7 +148,15 @@ Result<Statement> Db::Prepare(std::string_view sql, std::string_view what) {
     if (rc != SQLITE_OK) return Error(rc, what);
     it = statements_.emplace(std::move(key), std::move(handle)).first;
   }
+  // A cached statement is shared by every user of the same SQL text; two at once would
+  // step on each other.
+  MH_CHECK(!sqlite3_stmt_busy(it->second.get()));
   return Statement(*this, it->second.get(), what);
+}
+
+Status Db::Run(std::string_view sql, std::string_view what) {
+  ASSIGN_OR_RETURN(Statement stmt, Prepare(sql, what));
+  return stmt.Run();
 }
 
 Result<int64_t> Db::QueryInt(std::string_view sql, std::string_view what) {
@@ -162,7 +170,7 @@ Result<int64_t> Db::QueryInt(std::string_view sql, std::string_view what) {
 
 Result<Transaction> Transaction::Begin(Db& db, std::string_view what) {
   const char* sql = db.transaction_depth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT mh_nested";
-  RETURN_IF_ERROR(db.Exec(sql, what));
+  RETURN_IF_ERROR(db.Run(sql, what));
   ++db.transaction_depth;
   return Transaction(db, what);
 }
@@ -179,7 +187,7 @@ Transaction::~Transaction() {
 Status Transaction::Commit() {
   MH_CHECK(open_);
   bool outermost = db_->transaction_depth == 1;
-  Status status = db_->Exec(outermost ? "COMMIT" : "RELEASE mh_nested", what_);
+  Status status = db_->Run(outermost ? "COMMIT" : "RELEASE mh_nested", what_);
   if (!status.ok()) {
     Rollback();
     return status;

@@ -91,8 +91,11 @@ class Db {
   // Runs one or more statements without results (DDL, pragmas).
   Status Exec(std::string_view sql, std::string_view what);
   // A cached statement for `sql`, reset and unbound. `what` (a string literal, kept by
-  // pointer) describes the operation for error messages.
+  // pointer) describes the operation for error messages. At most one Statement per SQL
+  // text may be alive at a time (checked).
   Result<Statement> Prepare(std::string_view sql, std::string_view what);
+  // Runs one cached statement to completion (hot paths: BEGIN, COMMIT).
+  Status Run(std::string_view sql, std::string_view what);
   // Runs a statement returning one integer (e.g. "PRAGMA user_version").
   Result<int64_t> QueryInt(std::string_view sql, std::string_view what);
 
