@@ -12,7 +12,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <optional>
+#include <sstream>
 #include <thread>
 
 #include "sandbox/cgroup.h"
@@ -122,11 +125,32 @@ void FillExit(int status, ProcessResult& result) {
   if (WIFSIGNALED(status)) result.term_signal = WTERMSIG(status);
 }
 
+// True when a process of group `pgid` is alive. Zombies do not count: the orphans
+// among them are reaped by init, which may take its time.
+bool GroupHasLiveMembers(pid_t pgid) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(in, line)) continue;
+    size_t paren = line.rfind(')');
+    if (paren == std::string::npos) continue;
+    std::istringstream fields(line.substr(paren + 1));
+    char state = 0;
+    pid_t ppid = 0, group = 0;
+    fields >> state >> ppid >> group;
+    if (group == pgid && state != 'Z') return true;
+  }
+  return false;
+}
+
 // Without a cgroup, SIGKILL to the group is asynchronous: wait (bounded) until no
 // member is left, so that "the command is over" means its group is gone too.
 void WaitForGroupToDie(pid_t pgid) {
   Steady::time_point give_up = Steady::now() + std::chrono::seconds(1);
-  while (kill(-pgid, 0) == 0 && Steady::now() < give_up) {
+  while (kill(-pgid, 0) == 0 && GroupHasLiveMembers(pgid) && Steady::now() < give_up) {
     killpg(pgid, SIGKILL);
     std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
