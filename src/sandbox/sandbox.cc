@@ -90,10 +90,12 @@ Result<ProcessSpec> Sandbox::Wrap(const ProcessSpec& spec) const {
       {"--die-with-parent", "--new-session", "--cap-drop", "ALL", "--hostname", "sandbox"});
   for (std::string& arg : FilesystemArgs()) wrapped.argv.push_back(std::move(arg));
   Add(wrapped.argv, {"--chdir", cwd, "--clearenv"});
-  for (const std::string& entry : spec.env) {
+  for (size_t i = 0; i < spec.env.size(); ++i) {
+    const std::string& entry = spec.env[i];
     size_t eq = entry.find('=');
+    // The entry itself is not quoted: it may hold a value that must not be logged.
     if (eq == std::string::npos || eq == 0) {
-      return InvalidArgumentError("environment entry is not NAME=value: " + entry.substr(0, eq));
+      return InvalidArgumentError("environment entry #" + std::to_string(i) + " is not NAME=value");
     }
     Add(wrapped.argv, {"--setenv", entry.substr(0, eq), entry.substr(eq + 1)});
   }

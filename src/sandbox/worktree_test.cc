@@ -154,6 +154,7 @@ TEST_F(WorktreeTest, SandboxedEditsAreCommittedBySystem) {
   SandboxConfig config;
   config.worktree = worktree.path;
   config.mount_point = "/testbed";
+  config.extra_read_only = {worktree.common_dir};  // git works inside, read-only
   auto sandbox = Sandbox::Create(config);
   ASSERT_TRUE(sandbox.ok()) << sandbox.status().ToString();
   SandboxedRunner sandboxed(*runner_, std::move(sandbox).value());
@@ -162,6 +163,10 @@ TEST_F(WorktreeTest, SandboxedEditsAreCommittedBySystem) {
   spec.env = sandboxed.sandbox().DefaultEnv();
   Result<ProcessResult> edit = sandboxed.Run(spec);
   ASSERT_TRUE(edit.ok() && edit->ok()) << edit->stderr_text;
+  spec.argv = {"git", "status", "--short"};
+  Result<ProcessResult> status = sandboxed.Run(spec);
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->stdout_text, " M a.txt\n?? b.txt\n") << status->stderr_text;
   ASSERT_TRUE(manager_->CommitAll(worktree, "edit", kAgent).ok());
   std::string diff = manager_->Diff(worktree).value();
   EXPECT_NE(diff.find("-one\n+uno"), std::string::npos) << diff;
