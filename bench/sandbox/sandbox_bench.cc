@@ -6,6 +6,7 @@
 //        --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include <filesystem>
 
@@ -28,16 +29,28 @@ ProcessSpec TrueSpec() {
   return spec;
 }
 
+double ChildrenCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_CHILDREN, &usage);
+  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// Wall time is start-to-exit as the runner measured it (spawn, run, reap, kill,
+// cleanup). child_cpu_ms is the CPU the children used (bwrap, its init, the
+// command), which shared, loaded machines distort less than wall time.
 void RunLoop(benchmark::State& state, ProcessRunner& runner, const ProcessSpec& spec) {
+  double cpu_before = ChildrenCpuSeconds();
   for (auto _ : state) {
     Result<ProcessResult> result = runner.Run(spec);
     if (!result.ok() || !result->ok()) {
       state.SkipWithError("run failed");
       break;
     }
-    // Start-to-exit as the runner measured it (spawn, run, reap, kill, cleanup).
     state.SetIterationTime(std::chrono::duration<double>(result->duration).count());
   }
+  state.counters["child_cpu_ms"] = benchmark::Counter((ChildrenCpuSeconds() - cpu_before) * 1e3 /
+                                                      static_cast<double>(state.iterations()));
 }
 
 void BM_Unsandboxed(benchmark::State& state) {
