@@ -2,6 +2,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "store/sqlite.h"
 #include "store/test_util.h"
 
 namespace mh::store {
@@ -126,6 +127,24 @@ TEST_F(EventsTest, FullDiskIsResourceExhaustedAndLosesNothingAcknowledged) {
   EXPECT_EQ(store_->AppendEvents(batch).status().code(), StatusCode::kResourceExhausted);
   EXPECT_EQ(*store_->LastSeq(), acknowledged);
   EXPECT_EQ(store_->ReadEvents("acme", 0, 100000)->size(), static_cast<size_t>(acknowledged));
+}
+
+TEST_F(EventsTest, WriterLockedByAnotherProcessIsUnavailableAfterTheBusyTimeout) {
+  store_.reset();
+  store_ = Open({.busy_timeout = std::chrono::milliseconds(50)});
+  ASSERT_TRUE(store_->AppendEvent(MakeEvent("acme", std::nullopt, "k", "first")).ok());
+  // Another connection (as another process would) holds the write lock.
+  auto other = sqlite::Db::Open(path(), {});
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE((*other)->Exec("BEGIN IMMEDIATE", "locking").ok());
+  auto blocked = store_->AppendEvent(MakeEvent("acme", std::nullopt, "k", "second"));
+  EXPECT_EQ(blocked.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(blocked.status().message().find("locked"), std::string::npos);
+  EXPECT_NE(blocked.status().message().find(path()), std::string::npos);
+  // Readers are not blocked by a writer in WAL mode.
+  EXPECT_EQ(*store_->LastSeq(), 1);
+  ASSERT_TRUE((*other)->Exec("ROLLBACK", "unlocking").ok());
+  EXPECT_EQ(*store_->AppendEvent(MakeEvent("acme", std::nullopt, "k", "second")), 2);
 }
 
 TEST_F(EventsTest, ConcurrentAppendsFromThreadsGetDistinctGaplessNumbers) {
