@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # End-to-end: a published coding-agent CLI, installed fresh from npm, completes a scripted
 # three-turn task against mh-fake-llm: write proof.txt with a shell command, read it back,
-# finish with a final text.
+# finish with a final text. Once per scenario, one install for all.
 #
-#   run.sh pi|codex|claude MH_FAKE_LLM SCENARIO [NPM_CACHE_DIR]
+#   run.sh [--npm-cache DIR] pi|codex|claude MH_FAKE_LLM SCENARIO...
 #
-# The CLI is installed into a temporary folder (NPM_CACHE_DIR, when given, keeps npm's
-# download cache between runs). Each CLI gets its own HOME and TMPDIR, telemetry and update
-# checks off, stdin from /dev/null and an explicit environment. Exit 0 when the CLI exits 0,
-# proof.txt holds "macrohard-ok", the CLI printed the final text and the server's request
-# log shows the expected model calls; 1 otherwise; 77 (skip) when pi is asked for on a
-# Node.js older than it needs. Set MH_KEEP_TMP=1 to keep the temporary folder.
-# Versions: MH_PI_VERSION, MH_CODEX_VERSION, MH_CLAUDE_VERSION override the pinned ones.
+# The CLI is installed into a temporary folder (--npm-cache keeps npm's download cache
+# between runs). It gets its own HOME and TMPDIR, telemetry and update checks off, stdin
+# from /dev/null and an explicit environment. Exit 0 when, for every scenario, the CLI exits
+# 0, proof.txt holds "macrohard-ok", the CLI printed the final text and the server's request
+# log shows the expected model calls (check_log.js); 1 otherwise; 77 (skip) when pi is asked
+# for on a Node.js older than it needs. MH_KEEP_TMP=1 keeps the temporary folder.
+# MH_PI_VERSION, MH_CODEX_VERSION, MH_CLAUDE_VERSION override the pinned versions.
 set -euo pipefail
 
 readonly kPiPkg="@mariozechner/pi-coding-agent@${MH_PI_VERSION:-0.73.1}"
@@ -27,25 +27,41 @@ fail() {
 }
 
 usage() {
-  echo "usage: $0 pi|codex|claude MH_FAKE_LLM SCENARIO [NPM_CACHE_DIR]" >&2
+  echo "usage: $0 [--npm-cache DIR] pi|codex|claude MH_FAKE_LLM SCENARIO..." >&2
   exit 2
 }
 
+cli=
+npm_cache=
+if [ "${1:-}" = --npm-cache ]; then
+  [ $# -ge 2 ] || usage
+  npm_cache=$2
+  shift 2
+fi
 [ $# -ge 3 ] || usage
 cli=$1
 server_bin=$2
-scenario=$3
-npm_cache=${4:-}
+shift 2
+scenarios=("$@")
 case "$cli" in pi | codex | claude) ;; *) usage ;; esac
 [ -x "$server_bin" ] || fail "no mh-fake-llm binary at $server_bin"
-[ -f "$scenario" ] || fail "no scenario file at $scenario"
+for f in "${scenarios[@]}"; do [ -f "$f" ] || fail "no scenario file at $f"; done
 command -v node >/dev/null || fail "node is not installed (scripts/install-deps installs it)"
 command -v npm >/dev/null || fail "npm is not installed (scripts/install-deps installs it)"
+here=$(cd "$(dirname "$0")" && pwd)
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mh-agent-cli-$cli.XXXXXX")
 server_pid=
+stop_server() {
+  if [ -n "$server_pid" ]; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=
+  fi
+  exec 3<&- || true
+}
 cleanup() {
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
+  stop_server
   if [ "${MH_KEEP_TMP:-0}" = 1 ]; then
     echo "kept $tmp" >&2
   else
@@ -53,18 +69,19 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
-mkdir -p "$tmp/home" "$tmp/tmp" "$tmp/work" "$tmp/prefix"
+mkdir -p "$tmp/home" "$tmp/tmp" "$tmp/prefix"
 
-# Starts mh-fake-llm on port 0 and sets $base_url from its first stdout line.
+# Starts mh-fake-llm with scenario $1 on port 0, logging into $run; sets $base_url from its
+# first stdout line.
 start_server() {
-  exec 3< <(exec "$server_bin" --scenario "$scenario" --port 0 --log "$tmp/requests.jsonl" \
-    2>"$tmp/server.err")
+  exec 3< <(exec "$server_bin" --scenario "$1" --port 0 --log "$run/requests.jsonl" \
+    2>"$run/server.err")
   server_pid=$!
   local line=
-  read -r -t 20 -u 3 line || fail "mh-fake-llm printed no address: $(cat "$tmp/server.err")"
+  read -r -t 20 -u 3 line || fail "mh-fake-llm printed no address: $(cat "$run/server.err")"
   [[ $line =~ ^listening\ on\ (127\.0\.0\.1:[0-9]+)$ ]] || fail "unexpected first line: $line"
   base_url="http://${BASH_REMATCH[1]}"
-  cat <&3 >"$tmp/server.out" &
+  cat <&3 >"$run/server.out" &
 }
 
 # Installs $1 into $tmp/prefix; a clear failure when the registry cannot be reached.
@@ -106,9 +123,9 @@ run_pi() {
 {"providers": {"fake": {"baseUrl": "$base_url/v1", "api": "openai-completions",
   "apiKey": "FAKE_API_KEY", "models": [{"id": "fake-model"}]}}}
 EOF
-  (cd "$tmp/work" && env -i "${base_env[@]}" PI_OFFLINE=1 FAKE_API_KEY="$kApiKey" \
+  (cd "$run/work" && env -i "${base_env[@]}" PI_OFFLINE=1 FAKE_API_KEY="$kApiKey" \
     timeout 120 "$tmp/prefix/node_modules/.bin/pi" -p --provider fake --model fake-model \
-    --no-session "$kPrompt" </dev/null >"$tmp/cli.out" 2>"$tmp/cli.err")
+    --no-session "$kPrompt" </dev/null >"$run/cli.out" 2>"$run/cli.err")
 }
 
 run_codex() {
@@ -135,10 +152,10 @@ enabled = false
 [feedback]
 enabled = false
 EOF
-  (cd "$tmp/work" && env -i "${base_env[@]}" CODEX_HOME="$tmp/home/.codex" \
+  (cd "$run/work" && env -i "${base_env[@]}" CODEX_HOME="$tmp/home/.codex" \
     FAKE_API_KEY="$kApiKey" timeout 120 "$tmp/prefix/node_modules/.bin/codex" exec \
     --skip-git-repo-check --ephemeral -m fake-model "$kPrompt" </dev/null \
-    >"$tmp/cli.out" 2>"$tmp/cli.err")
+    >"$run/cli.out" 2>"$run/cli.err")
 }
 
 run_claude() {
@@ -147,59 +164,52 @@ run_claude() {
     ANTHROPIC_DEFAULT_SONNET_MODEL ANTHROPIC_DEFAULT_OPUS_MODEL; do
     models+=("$v=fake-model")
   done
-  (cd "$tmp/work" && env -i "${base_env[@]}" "${models[@]}" ANTHROPIC_BASE_URL="$base_url" \
+  (cd "$run/work" && env -i "${base_env[@]}" "${models[@]}" ANTHROPIC_BASE_URL="$base_url" \
     ANTHROPIC_API_KEY="$kApiKey" CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 \
     DISABLE_TELEMETRY=1 DISABLE_AUTOUPDATER=1 DISABLE_ERROR_REPORTING=1 \
     timeout 120 "$tmp/prefix/node_modules/.bin/claude" -p "$kPrompt" --allowedTools=Bash \
-    </dev/null >"$tmp/cli.out" 2>"$tmp/cli.err")
+    </dev/null >"$run/cli.out" 2>"$run/cli.err")
 }
 
 show_cli_output() {
   echo "--- $cli stdout" >&2
-  cat "$tmp/cli.out" >&2 || true
+  cat "$run/cli.out" >&2 || true
   echo "--- $cli stderr (last 40 lines)" >&2
-  tail -n 40 "$tmp/cli.err" >&2 || true
+  tail -n 40 "$run/cli.err" >&2 || true
   echo "--- mh-fake-llm stderr" >&2
-  cat "$tmp/server.err" >&2 || true
+  cat "$run/server.err" >&2 || true
 }
 
-# Checks the request log: the model calls of this CLI's protocol, each answered by a turn of
-# the scenario with HTTP 200, carrying 0, 1 and 2 tool results, the history growing by one
-# exchange per turn; the API key nowhere in the log.
-check_request_log() {
-  local protocol=$1
-  if grep -q -- "$kApiKey" "$tmp/requests.jsonl"; then
+# Runs the task under scenario $1 in a fresh work dir ($run) and checks the outcome.
+run_scenario() {
+  local scenario=$1 started elapsed_ms rc=0
+  run="$tmp/run-$(basename "$scenario" .json)"
+  mkdir -p "$run/work"
+  start_server "$scenario"
+  started=$(date +%s%N)
+  "run_$cli" || rc=$?
+  elapsed_ms=$((($(date +%s%N) - started) / 1000000))
+  stop_server
+  if [ "$rc" -ne 0 ]; then
+    show_cli_output
+    fail "$cli exited with $rc under $scenario"
+  fi
+  if [ "$(cat "$run/work/proof.txt" 2>/dev/null)" != macrohard-ok ]; then
+    show_cli_output
+    fail "proof.txt does not hold macrohard-ok under $scenario"
+  fi
+  if ! grep -qF -- "$kFinalText" "$run/cli.out"; then
+    show_cli_output
+    fail "the final text is missing from $cli's output under $scenario"
+  fi
+  if grep -q -- "$kApiKey" "$run/requests.jsonl"; then
     fail "the API key reached the request log"
   fi
-  node - "$tmp/requests.jsonl" "$protocol" <<'EOF' || { show_cli_output; fail "bad request log"; }
-const fs = require('fs');
-const [log, protocol] = process.argv.slice(2);
-const records = fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).map(JSON.parse);
-const calls = records.filter((r) => r.protocol === protocol);
-const problems = [];
-if (calls.length < 3) problems.push(`expected at least 3 ${protocol} calls, saw ${calls.length}`);
-for (const c of calls) {
-  if (c.status !== 200) problems.push(`${c.method} ${c.path} answered ${c.status}`);
-  if (c.turn === null || c.turn === undefined) problems.push(`${c.path}: no turn matched`);
-}
-const withTools = calls.filter((c) => (c.tools || []).length > 0);
-const results = withTools.map((c) => c.tool_results);
-if (JSON.stringify(results) !== '[0,1,2]') {
-  problems.push(`tool results per tool-offering call: ${JSON.stringify(results)}, want [0,1,2]`);
-}
-// Each reply adds one assistant message (or call item) and one tool result to the history;
-// a client that merged replies (Claude Code does for a reused message id) would show less.
-const messages = withTools.map((c) => c.messages);
-for (let i = 1; i < messages.length; ++i) {
-  if (messages[i] !== messages[i - 1] + 2) {
-    problems.push(`history sizes ${JSON.stringify(messages)} do not grow by 2 per turn`);
-    break;
-  }
-}
-for (const p of problems) console.error(p);
-console.log(`${protocol}: ${calls.length} model calls, tool results ${JSON.stringify(results)}`);
-process.exit(problems.length ? 1 : 0);
-EOF
+  if ! node "$here/check_log.js" "$run/requests.jsonl" "${protocol_of[$cli]}" "$scenario"; then
+    show_cli_output
+    fail "unexpected requests under $scenario"
+  fi
+  echo "ok [$cli]: task completed in ${elapsed_ms} ms"
 }
 
 set_base_env
@@ -210,25 +220,7 @@ install_started=$(date +%s%N)
 install_cli "${pkg_of[$cli]}"
 install_ms=$((($(date +%s%N) - install_started) / 1000000))
 pkg_json="$tmp/prefix/node_modules/${pkg_of[$cli]%@*}/package.json"
-version=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$pkg_json" | head -n1)
-start_server
-started=$(date +%s%N)
-rc=0
-"run_$cli" || rc=$?
-elapsed_ms=$((($(date +%s%N) - started) / 1000000))
-if [ "$rc" -ne 0 ]; then
-  show_cli_output
-  fail "$cli exited with $rc"
-fi
-if [ ! -f "$tmp/work/proof.txt" ]; then
-  show_cli_output
-  fail "proof.txt was not written"
-fi
-proof=$(cat "$tmp/work/proof.txt")
-[ "$proof" = "macrohard-ok" ] || fail "proof.txt holds '$proof', want 'macrohard-ok'"
-if ! grep -qF -- "$kFinalText" "$tmp/cli.out"; then
-  show_cli_output
-  fail "the final text is missing from $cli's output"
-fi
-check_request_log "${protocol_of[$cli]}"
-echo "PASS [$cli]: ${pkg_of[$cli]%@*} $version installed in ${install_ms} ms, completed the task in ${elapsed_ms} ms"
+version=$(sed -n 's/^[[:space:]]*"version": *"\([^"]*\)".*/\1/p' "$pkg_json" | head -n1)
+echo "installed ${pkg_of[$cli]%@*} $version in ${install_ms} ms"
+for scenario in "${scenarios[@]}"; do run_scenario "$scenario"; done
+echo "PASS [$cli]: ${#scenarios[@]} scenario(s)"
