@@ -74,6 +74,7 @@ void BM_Sandboxed(benchmark::State& state) {
   Sandbox sandbox = std::move(Sandbox::Create(config)).value();
   ProcessSpec spec = std::move(sandbox.Wrap(TrueSpec())).value();
   RunLoop(state, *runner, spec);
+  std::filesystem::remove_all(dir);
 }
 BENCHMARK(BM_Sandboxed)
     ->ArgName("cgroups")

@@ -4,6 +4,9 @@
 #include <signal.h>
 #include <stdlib.h>
 
+#include <sstream>
+#include <thread>
+
 #include "sandbox/output_buffer.h"
 #include "sandbox/test_util.h"
 
@@ -161,6 +164,28 @@ TEST(ProcessRunnerTest, LongOutputKeepsHeadAndTail) {
   EXPECT_NE(result.stdout_text.find(ElisionMarker(total - 2000)), std::string::npos);
   EXPECT_EQ(result.stdout_text.substr(result.stdout_text.size() - 6), std::string("\0\0END\n", 6));
   EXPECT_EQ(result.stdout_text.size(), 2000 + ElisionMarker(total - 2000).size());
+}
+
+// Concurrent runs do not leak pipes into each other's children (a leaked write end
+// would hold another run's output open) and keep their outputs apart.
+TEST(ProcessRunnerTest, ConcurrentRunsStayApart) {
+  auto runner = MakeRunner();
+  std::vector<std::string> outputs(4);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < outputs.size(); ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 5; ++i) {
+        Result<ProcessResult> result = runner->Run(Bash("echo " + std::to_string(t * 10 + i)));
+        if (result.ok()) outputs[t] += result->stdout_text;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (size_t t = 0; t < outputs.size(); ++t) {
+    std::string expected;
+    for (int i = 0; i < 5; ++i) expected += std::to_string(t * 10 + i) + "\n";
+    EXPECT_EQ(outputs[t], expected);
+  }
 }
 
 TEST(ProcessRunnerTest, FileSizeLimitStopsWrites) {
