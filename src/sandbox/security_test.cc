@@ -191,27 +191,6 @@ TEST_F(SecurityTest, CannotConnectToALoopbackServerOutside) {
   EXPECT_FALSE(server.Accepted());
 }
 
-TEST_F(SecurityTest, ForkBombIsContained) {
-  SandboxedRunner sandboxed = Sandboxed();
-  ProcessSpec spec = Bash("bomb() { bomb | bomb; }; bomb", sandboxed.sandbox().DefaultEnv());
-  spec.limits.max_processes = 32;
-  spec.time_limit = std::chrono::seconds(3);
-  ProcessResult result = Expect(sandboxed.Run(spec));
-  EXPECT_TRUE(result.process_limit_hit);
-  EXPECT_LT(result.duration, std::chrono::seconds(10));
-}
-
-TEST_F(SecurityTest, MemoryBombIsContained) {
-  SandboxedRunner sandboxed = Sandboxed();
-  ProcessSpec spec = Bash("s=x; while :; do s=$s$s; done", sandboxed.sandbox().DefaultEnv());
-  spec.limits.memory_bytes = 64 << 20;
-  ProcessResult result = Expect(sandboxed.Run(spec));
-  EXPECT_FALSE(result.ok());
-  EXPECT_FALSE(result.timed_out);
-  EXPECT_TRUE(result.memory_limit_hit);
-  EXPECT_LE(result.peak_memory_bytes, 64u << 20);
-}
-
 // Finds live processes whose command line contains `marker`.
 std::vector<pid_t> ProcessesWithMarker(const std::string& marker) {
   std::vector<pid_t> found;
@@ -225,6 +204,28 @@ std::vector<pid_t> ProcessesWithMarker(const std::string& marker) {
   return found;
 }
 
+TEST_F(SecurityTest, ForkBombIsContained) {
+  SandboxedRunner sandboxed = Sandboxed();
+  ProcessSpec spec = Bash("bomb() { bomb | bomb; }; bomb", sandboxed.sandbox().DefaultEnv());
+  spec.limits.max_processes = 32;
+  spec.time_limit = std::chrono::seconds(3);
+  ProcessResult result = Expect(sandboxed.Run(spec));
+  EXPECT_TRUE(result.process_limit_hit);
+  EXPECT_LT(result.duration, std::chrono::seconds(10));
+  EXPECT_TRUE(ProcessesWithMarker("bomb()").empty());
+}
+
+TEST_F(SecurityTest, MemoryBombIsContained) {
+  SandboxedRunner sandboxed = Sandboxed();
+  ProcessSpec spec = Bash("s=x; while :; do s=$s$s; done", sandboxed.sandbox().DefaultEnv());
+  spec.limits.memory_bytes = 64 << 20;
+  ProcessResult result = Expect(sandboxed.Run(spec));
+  EXPECT_FALSE(result.ok());
+  EXPECT_FALSE(result.timed_out);
+  EXPECT_TRUE(result.memory_limit_hit);
+  EXPECT_LE(result.peak_memory_bytes, 64u << 20);
+}
+
 TEST_F(SecurityTest, BackgroundProcessesDieWithTheirCommand) {
   ProcessResult result = RunSandboxed(
       "sleep 987651 & setsid sleep 987652 & nohup sleep 987653 >/dev/null 2>&1 & "
@@ -234,6 +235,15 @@ TEST_F(SecurityTest, BackgroundProcessesDieWithTheirCommand) {
   for (const char* marker : {"987651", "987652", "987653", "987654"}) {
     EXPECT_TRUE(ProcessesWithMarker(marker).empty()) << marker;
   }
+}
+
+TEST_F(SecurityTest, TimeLimitKillsEverythingInside) {
+  SandboxedRunner sandboxed = Sandboxed();
+  ProcessSpec spec = Bash("setsid sleep 5550001 & sleep 5550002", sandboxed.sandbox().DefaultEnv());
+  spec.time_limit = std::chrono::milliseconds(500);
+  ProcessResult result = Expect(sandboxed.Run(spec));
+  EXPECT_TRUE(result.timed_out);
+  EXPECT_TRUE(ProcessesWithMarker("555000").empty());
 }
 
 TEST_F(SecurityTest, GigabytesOfOutputAreCappedWithHeadAndTail) {
