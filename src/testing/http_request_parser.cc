@@ -224,6 +224,8 @@ HttpRequest HttpRequestParser::TakeRequest() {
   HttpRequest out = std::move(request_);
   request_ = HttpRequest();
   buffer_.erase(0, pos_);
+  // An idle keep-alive connection should not keep its largest request's buffer.
+  if (buffer_.empty()) std::string().swap(buffer_);
   pos_ = 0;
   scan_pos_ = 0;
   remaining_ = 0;

@@ -51,10 +51,17 @@ std::vector<std::string_view> SplitUtf8(std::string_view text, int chars) {
   size_t start = 0;
   while (start < text.size()) {
     size_t end = std::min(text.size(), start + step);
-    // Move back off UTF-8 continuation bytes (10xxxxxx), but never to an empty piece.
-    while (end < text.size() && end > start + 1 &&
-           (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) {
-      --end;
+    auto continuation = [&](size_t i) {
+      return i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80;
+    };
+    // Move back off UTF-8 continuation bytes (10xxxxxx); when that would leave nothing
+    // (a character wider than `chars`), take the whole character instead.
+    size_t back = end;
+    while (back > start && continuation(back)) --back;
+    if (back > start) {
+      end = back;
+    } else {
+      while (continuation(end)) ++end;
     }
     pieces.push_back(text.substr(start, end - start));
     start = end;

@@ -40,19 +40,26 @@ Json Output(const Reply& reply) {
   return output;
 }
 
+// The Responses API has no stop reason; "max_output_tokens" ends a response incomplete.
+bool Incomplete(const Reply& reply) { return reply.stop_reason == "max_output_tokens"; }
+
 Json ResponseObject(const Reply& reply, bool done) {
-  return {{"id", reply.id},
-          {"object", "response"},
-          {"created_at", reply.created},
-          {"status", done ? "completed" : "in_progress"},
-          {"error", nullptr},
-          {"incomplete_details", nullptr},
-          {"model", reply.model},
-          {"output", done ? Output(reply) : Json::array()},
-          {"parallel_tool_calls", true},
-          {"tool_choice", "auto"},
-          {"tools", Json::array()},
-          {"usage", done ? Usage(reply) : Json(nullptr)}};
+  bool incomplete = done && Incomplete(reply);
+  return {
+      {"id", reply.id},
+      {"object", "response"},
+      {"created_at", reply.created},
+      {"status", !done        ? "in_progress"
+                 : incomplete ? "incomplete"
+                              : "completed"},
+      {"error", nullptr},
+      {"incomplete_details", incomplete ? Json({{"reason", "max_output_tokens"}}) : Json(nullptr)},
+      {"model", reply.model},
+      {"output", done ? Output(reply) : Json::array()},
+      {"parallel_tool_calls", true},
+      {"tool_choice", "auto"},
+      {"tools", Json::array()},
+      {"usage", done ? Usage(reply) : Json(nullptr)}};
 }
 
 Json With(Json base, const Json& extra) {
@@ -114,7 +121,8 @@ std::vector<std::string> ResponsesStreamEvents(const Reply& reply) {
   for (const ReplyToolCall& call : reply.tool_calls) {
     AddCallEvents(call, index++, reply.chunk_chars, w);
   }
-  w.Add("response.completed", {{"response", ResponseObject(reply, true)}});
+  w.Add(Incomplete(reply) ? "response.incomplete" : "response.completed",
+        {{"response", ResponseObject(reply, true)}});
   return w.Take();
 }
 
