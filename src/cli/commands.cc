@@ -3,7 +3,7 @@
 namespace mh::cli {
 
 CommandList RegisterCommands(CLI::App& app) {
-  return {RegisterVersion(app)};
+  return {RegisterVersion(app), RegisterChat(app)};
 }
 
 int RunSelected(const CommandList& commands) {

@@ -23,5 +23,6 @@ int RunSelected(const CommandList& commands);
 
 // One registration function per command file.
 Command RegisterVersion(CLI::App& app);
+Command RegisterChat(CLI::App& app);
 
 }  // namespace mh::cli

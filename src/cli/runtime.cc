@@ -1,0 +1,100 @@
+#include "cli/runtime.h"
+
+#include <signal.h>
+
+#include <cstdio>
+
+namespace mh::cli {
+
+Result<UserConfig> LoadUserConfig(const std::string& path) {
+  UserConfig config;
+  if (path.empty()) return config;
+  ASSIGN_OR_RETURN(ConfigFile file, ConfigFile::Load(path));
+  RETURN_IF_ERROR(file.CheckKnownKeys(file.root(), {"prices", "llm"}));
+  if (const toml::node* prices = file.root().get("prices")) {
+    if (!prices->is_table()) return file.ErrorAt(*prices, "'prices' must be a table");
+    RETURN_IF_ERROR(config.prices.LoadOverrides(file, *prices->as_table()));
+  }
+  if (const toml::node* llm = file.root().get("llm")) {
+    if (!llm->is_table()) return file.ErrorAt(*llm, "'llm' must be a table");
+    RETURN_IF_ERROR(file.CheckKnownKeys(*llm->as_table(), {"base_urls"}));
+    if (const toml::node* urls = llm->as_table()->get("base_urls")) {
+      if (!urls->is_table()) return file.ErrorAt(*urls, "'llm.base_urls' must be a table");
+      ASSIGN_OR_RETURN(config.base_urls, llm::LoadBaseUrlOverrides(file, *urls->as_table()));
+    }
+  }
+  return config;
+}
+
+ModelRuntime::ModelRuntime()
+    : curl_(llm::NewCurlTransport()),
+      retrying_(llm::NewRetryingTransport(*curl_, llm::RetryPolicy{}, SystemClock())),
+      meter_(std::make_shared<llm::UsageMeter>()) {}
+
+ModelRuntime::~ModelRuntime() {
+  retrying_.reset();  // Before the transport it decorates.
+  curl_.reset();
+}
+
+Result<std::unique_ptr<llm::Model>> ModelRuntime::MakeModel(const std::string& name,
+                                                            const UserConfig& config) {
+  llm::ModelOptions options;
+  options.base_urls = config.base_urls;
+  options.meter = meter_;
+  return llm::MakeModel(name, *retrying_, llm::ProcessEnv(), config.prices, std::move(options));
+}
+
+InterruptWatcher::InterruptWatcher() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  thread_ = std::jthread([this, set](std::stop_token stop) {
+    const timespec poll_interval{0, 100'000'000};
+    while (!stop.stop_requested()) {
+      if (sigtimedwait(&set, nullptr, &poll_interval) > 0) {
+        std::fputs("\nmacrohard: interrupted, stopping\n", stderr);
+        source_.request_stop();
+        return;
+      }
+    }
+  });
+}
+
+InterruptWatcher::~InterruptWatcher() {
+  thread_.request_stop();
+  thread_.join();
+}
+
+std::string FormatCount(int64_t n) {
+  std::string digits = std::to_string(n < 0 ? -n : n);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return n < 0 ? "-" + out : out;
+}
+
+std::string FormatUsageLine(const llm::UsageMeter& meter) {
+  llm::UsageTotals total = meter.Total();
+  std::string line = "tokens: " + FormatCount(total.usage.input_tokens) + " in";
+  if (total.usage.cache_read_tokens > 0) {
+    line += " (+" + FormatCount(total.usage.cache_read_tokens) + " cached)";
+  }
+  line += ", " + FormatCount(total.usage.output_tokens) + " out; ";
+  if (!total.all_priced) {
+    std::string unpriced;
+    for (const auto& [model, totals] : meter.ByModel()) {
+      if (!totals.all_priced) unpriced += (unpriced.empty() ? "" : ", ") + model;
+    }
+    return line + "cost: unknown (no price for " + unpriced +
+           "; add one under [prices] in a --config file)";
+  }
+  char cost[32];
+  std::snprintf(cost, sizeof cost, "$%.4f", total.cost_usd);
+  return line + "cost: " + cost;
+}
+
+}  // namespace mh::cli
