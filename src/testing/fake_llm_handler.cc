@@ -119,7 +119,7 @@ Decision FakeLlmHandler::Handle(const HttpRequest& request) {
     d = Now(JsonResponse(404, ErrorBody(Protocol::kChat, 404, message)));
     record["status"] = 404;
   }
-  log_.Add(std::move(record));
+  log_.Add(record);
   return d;
 }
 

@@ -28,19 +28,23 @@ Result<std::unique_ptr<RequestLog>> RequestLog::Open(const std::string& path) {
   return std::unique_ptr<RequestLog>(new RequestLog(std::move(file)));
 }
 
-void RequestLog::Add(Json record) {
-  std::string line = DumpJson(record) + "\n";
+void RequestLog::Add(const Json& record) {
+  std::string line = DumpJson(record);
   std::lock_guard lock(mutex_);
   if (file_ != nullptr) {
     std::fwrite(line.data(), 1, line.size(), file_.get());
+    std::fputc('\n', file_.get());
     std::fflush(file_.get());
   }
-  records_.push_back(std::move(record));
+  records_.push_back(std::move(line));
 }
 
 std::vector<Json> RequestLog::Records() const {
   std::lock_guard lock(mutex_);
-  return records_;
+  std::vector<Json> out;
+  out.reserve(records_.size());
+  for (const std::string& line : records_) out.push_back(Json::parse(line));
+  return out;
 }
 
 }  // namespace mh::testing
