@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "llm/curl_shard.h"
 #include "llm/curl_transfer.h"
 #include "llm/http_transport.h"
 
@@ -67,6 +68,12 @@ struct LaterFirst {
   }
 };
 
+// Transfers per libcurl multi handle (see curl_shard.h), and the idle connections each
+// may keep. 10,000 requests in flight make 40 shards.
+constexpr size_t kTransfersPerShard = 256;
+constexpr long kCachedConnectionsPerShard = 2 * kTransfersPerShard;
+constexpr uint64_t kWakeKey = ~uint64_t{0};
+
 struct Command {
   enum class Kind { kStart, kCancel, kRunAfter };
   explicit Command(Kind k) : kind(k) {}
@@ -87,8 +94,11 @@ class CurlTransport final : public HttpTransport, private DeadlineListener {
   void RunAfter(milliseconds delay, std::function<void()> fn) override;
 
  private:
-  static int OnSocket(CURL* easy, curl_socket_t s, int what, void* self, void* socketp);
-  static int OnCurlTimer(CURLM* multi, long timeout_ms, void* self);
+  struct Entry {
+    std::unique_ptr<CurlTransfer> transfer;
+    CurlShard* shard;
+  };
+
   void OnDeadlineEarlier(RequestId id, SteadyTime deadline) override;
 
   void Enqueue(Command command);
@@ -98,6 +108,7 @@ class CurlTransport final : public HttpTransport, private DeadlineListener {
   // Returns false once the transport is stopping.
   bool RunCommands();
   void StartTransfer(std::unique_ptr<CurlTransfer> transfer);
+  CurlShard& ShardWithRoom();
   void RunDueTimers();
   void ReapFinished();
   void Finish(RequestId id, Status status);
@@ -105,7 +116,6 @@ class CurlTransport final : public HttpTransport, private DeadlineListener {
 
   ScopedFd epoll_fd_;
   ScopedFd wake_fd_;
-  CURLM* multi_ = nullptr;
   std::atomic<RequestId> next_id_{1};
 
   std::mutex mu_;
@@ -114,10 +124,10 @@ class CurlTransport final : public HttpTransport, private DeadlineListener {
   bool closed_ = false;            // GUARDED_BY(mu_): the loop has exited.
 
   // Loop thread only.
-  std::unordered_map<RequestId, std::unique_ptr<CurlTransfer>> transfers_;
+  std::vector<std::unique_ptr<CurlShard>> shards_;
+  std::unordered_map<RequestId, Entry> transfers_;
   std::vector<Timer> timers_;  // A heap, soonest on top.
   uint64_t timer_seq_ = 0;
-  std::optional<SteadyTime> curl_due_;
 
   std::thread thread_;  // Last: starts after everything above exists.
 };
@@ -128,14 +138,8 @@ CurlTransport::CurlTransport()
   MH_CHECK(epoll_fd_.get() >= 0 && wake_fd_.get() >= 0);
   epoll_event ev{};
   ev.events = EPOLLIN;
-  ev.data.fd = wake_fd_.get();
+  ev.data.u64 = kWakeKey;
   MH_CHECK(epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, wake_fd_.get(), &ev) == 0);
-  multi_ = curl_multi_init();
-  MH_CHECK(multi_ != nullptr);
-  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlTransport::OnSocket);
-  curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
-  curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlTransport::OnCurlTimer);
-  curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -147,7 +151,7 @@ CurlTransport::~CurlTransport() {
   uint64_t one = 1;
   [[maybe_unused]] ssize_t n = write(wake_fd_.get(), &one, sizeof(one));
   thread_.join();
-  curl_multi_cleanup(multi_);
+  shards_.clear();  // After every transfer has left its multi handle (Shutdown).
 }
 
 RequestId CurlTransport::Start(HttpRequest request, std::unique_ptr<HttpHandler> handler) {
@@ -203,11 +207,8 @@ void CurlTransport::Loop() {
         epoll_wait(epoll_fd_.get(), events.data(), static_cast<int>(events.size()), WaitMillis());
     for (int i = 0; i < n; ++i) HandleEvent(events[i]);
     if (!RunCommands()) break;
-    if (curl_due_ && steady_clock::now() >= *curl_due_) {
-      curl_due_.reset();
-      int running = 0;
-      curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
-    }
+    SteadyTime now = steady_clock::now();
+    for (auto& shard : shards_) shard->RunTimeoutIfDue(now);
     ReapFinished();
     RunDueTimers();
   }
@@ -215,7 +216,10 @@ void CurlTransport::Loop() {
 }
 
 int CurlTransport::WaitMillis() const {
-  std::optional<SteadyTime> due = curl_due_;
+  std::optional<SteadyTime> due;
+  for (const auto& shard : shards_) {
+    if (shard->due() && (!due || *shard->due() < *due)) due = shard->due();
+  }
   if (!timers_.empty() && (!due || timers_.front().due < *due)) due = timers_.front().due;
   if (!due) return -1;
   auto wait = std::chrono::ceil<milliseconds>(*due - steady_clock::now()).count();
@@ -223,17 +227,15 @@ int CurlTransport::WaitMillis() const {
 }
 
 void CurlTransport::HandleEvent(const epoll_event& event) {
-  if (event.data.fd == wake_fd_.get()) {
+  if (event.data.u64 == kWakeKey) {
     uint64_t count = 0;
     [[maybe_unused]] ssize_t n = read(wake_fd_.get(), &count, sizeof(count));
     return;
   }
-  int mask = 0;
-  if (event.events & EPOLLIN) mask |= CURL_CSELECT_IN;
-  if (event.events & EPOLLOUT) mask |= CURL_CSELECT_OUT;
-  if (event.events & (EPOLLERR | EPOLLHUP)) mask |= CURL_CSELECT_ERR;
-  int running = 0;
-  curl_multi_socket_action(multi_, event.data.fd, mask, &running);
+  uint32_t index = CurlShard::IndexOf(event.data.u64);
+  if (index < shards_.size()) {
+    shards_[index]->OnSocketEvent(CurlShard::FdOf(event.data.u64), event.events);
+  }
 }
 
 bool CurlTransport::RunCommands() {
@@ -267,21 +269,33 @@ void CurlTransport::StartTransfer(std::unique_ptr<CurlTransfer> transfer) {
   }
   RequestId id = transfer->id();
   CurlTransfer* raw = transfer.get();
-  transfers_.emplace(id, std::move(transfer));
+  CurlShard& shard = ShardWithRoom();
+  transfers_.emplace(id, Entry{std::move(transfer), &shard});
   raw->Begin(steady_clock::now(), this);
-  CURLMcode rc = curl_multi_add_handle(multi_, raw->easy());
+  CURLMcode rc = shard.Add(raw->easy());
   if (rc != CURLM_OK) {
     auto it = transfers_.find(id);
-    std::unique_ptr<CurlTransfer> failed = std::move(it->second);
+    std::unique_ptr<CurlTransfer> failed = std::move(it->second.transfer);
     transfers_.erase(it);  // Never joined the multi: nothing to remove there.
     failed->Finish(InternalError(std::string("curl_multi_add_handle: ") + curl_multi_strerror(rc)));
   }
 }
 
+CurlShard& CurlTransport::ShardWithRoom() {
+  // The first shard with room: a lone caller always lands on shard 0 and reuses its
+  // connections; a burst spreads over as many shards as it needs.
+  for (auto& shard : shards_) {
+    if (shard->in_flight() < kTransfersPerShard) return *shard;
+  }
+  shards_.push_back(std::make_unique<CurlShard>(
+      epoll_fd_.get(), static_cast<uint32_t>(shards_.size()), kCachedConnectionsPerShard));
+  return *shards_.back();
+}
+
 void CurlTransport::OnDeadlineEarlier(RequestId id, SteadyTime deadline) {
   auto it = transfers_.find(id);
   if (it == transfers_.end()) return;
-  it->second->set_armed_at(deadline);
+  it->second.transfer->set_armed_at(deadline);
   timers_.push_back({deadline, timer_seq_++, id, nullptr});
   std::push_heap(timers_.begin(), timers_.end(), LaterFirst());
 }
@@ -297,8 +311,8 @@ void CurlTransport::RunDueTimers() {
       continue;
     }
     auto it = transfers_.find(timer.transfer);
-    if (it == transfers_.end() || it->second->armed_at() != timer.due) continue;  // Stale.
-    CurlTransfer& transfer = *it->second;
+    if (it == transfers_.end() || it->second.transfer->armed_at() != timer.due) continue;
+    CurlTransfer& transfer = *it->second.transfer;
     transfer.set_armed_at(std::nullopt);
     Status expired = transfer.CheckDeadlines(now);
     if (!expired.ok()) {
@@ -310,12 +324,13 @@ void CurlTransport::RunDueTimers() {
 }
 
 void CurlTransport::ReapFinished() {
-  int left = 0;
-  while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
-    if (msg->msg != CURLMSG_DONE) continue;
+  // Read every message first: curl_multi_remove_handle scans the pending messages, so
+  // removing while many are queued (a burst finishing at once) would be quadratic.
+  std::vector<std::pair<CURL*, CURLcode>> finished;
+  for (auto& shard : shards_) shard->TakeFinished(finished);
+  for (const auto& [easy, code] : finished) {
     CurlTransfer* transfer = nullptr;
-    curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &transfer);
-    CURLcode code = msg->data.result;  // `msg` dies at the next multi call.
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, &transfer);
     Finish(transfer->id(), transfer->StatusFromCurl(code));
   }
 }
@@ -323,9 +338,10 @@ void CurlTransport::ReapFinished() {
 void CurlTransport::Finish(RequestId id, Status status) {
   auto it = transfers_.find(id);
   if (it == transfers_.end()) return;
-  std::unique_ptr<CurlTransfer> transfer = std::move(it->second);
+  std::unique_ptr<CurlTransfer> transfer = std::move(it->second.transfer);
+  CurlShard* shard = it->second.shard;
   transfers_.erase(it);
-  curl_multi_remove_handle(multi_, transfer->easy());
+  shard->Remove(transfer->easy());
   transfer->Finish(std::move(status));
 }
 
@@ -350,36 +366,6 @@ void CurlTransport::Shutdown() {
     std::vector<Timer> dropped;
     dropped.swap(timers_);  // RunAfter callbacks are dropped, never run.
   }
-}
-
-int CurlTransport::OnSocket(CURL*, curl_socket_t s, int what, void* self_ptr, void* socketp) {
-  auto* self = static_cast<CurlTransport*>(self_ptr);
-  int epfd = self->epoll_fd_.get();
-  if (what == CURL_POLL_REMOVE) {
-    epoll_ctl(epfd, EPOLL_CTL_DEL, s, nullptr);
-    return 0;
-  }
-  epoll_event ev{};
-  ev.data.fd = s;
-  if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) ev.events |= EPOLLIN;
-  if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) ev.events |= EPOLLOUT;
-  int op = socketp == nullptr ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
-  if (epoll_ctl(epfd, op, s, &ev) != 0) {
-    // The kernel drops closed sockets from epoll by itself, so our record can be stale.
-    epoll_ctl(epfd, errno == EEXIST ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, s, &ev);
-  }
-  if (socketp == nullptr) curl_multi_assign(self->multi_, s, self);  // Marks "registered".
-  return 0;
-}
-
-int CurlTransport::OnCurlTimer(CURLM*, long timeout_ms, void* self_ptr) {
-  auto* self = static_cast<CurlTransport*>(self_ptr);
-  if (timeout_ms < 0) {
-    self->curl_due_.reset();
-  } else {
-    self->curl_due_ = steady_clock::now() + milliseconds(timeout_ms);
-  }
-  return 0;
 }
 
 }  // namespace
