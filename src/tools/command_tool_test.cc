@@ -16,7 +16,7 @@ class CommandToolTest : public ToolsTest {
   void SetUp() override {
     ToolsTest::SetUp();
     ToolContext::Options options;
-    options.command_runner = runner_.get();
+    options.command_runner = runner_;
     MakeContext(options);
   }
 };
@@ -45,7 +45,7 @@ TEST_F(CommandToolTest, TruncatesLongOutputKeepingHeadAndTail) {
   ToolContext::Options options;
   options.limits.output_head_bytes = 100;
   options.limits.output_tail_bytes = 100;
-  options.command_runner = runner_.get();
+  options.command_runner = runner_;
   MakeContext(options);
   ToolResult result = Call("run_command", R"({"command": "echo START; seq 1 20000; echo END"})");
   ASSERT_FALSE(result.is_error) << result.text;

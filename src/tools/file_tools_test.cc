@@ -71,6 +71,10 @@ TEST_F(FileToolsTest, WriteFileCreatesParentsAndReportsSize) {
   ASSERT_FALSE(result.is_error) << result.text;
   EXPECT_EQ(result.text, "created 'a/b/c.txt' (4 bytes, 2 lines)");
   EXPECT_EQ(ReadFile("a/b/c.txt"), "x\ny\n");
+  ToolResult under_file = Call("write_file", R"({"path": "a/b/c.txt/d", "content": ""})");
+  EXPECT_TRUE(under_file.is_error);
+  EXPECT_NE(under_file.text.find("is a file, not a directory"), std::string::npos)
+      << under_file.text;
   result = Call("write_file", R"({"path": "a/b/c.txt", "content": ""})");
   EXPECT_EQ(result.text, "overwrote 'a/b/c.txt' (0 bytes, 0 lines)");
   EXPECT_EQ(ReadFile("a/b/c.txt"), "");

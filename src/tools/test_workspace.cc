@@ -13,9 +13,14 @@ void ToolsTest::SetUp() {
   dir_ = std::filesystem::canonical(templ);
   root_ = dir_ / "work";
   std::filesystem::create_directories(root_);
-  auto runner = sandbox::RealProcessRunner::Create({.use_cgroups = false});
-  ASSERT_TRUE(runner.ok()) << runner.error().ToString();
-  runner_ = std::move(*runner);
+  // One runner for the whole binary: it is thread-safe and stateless between runs, and
+  // creating it logs the degraded-mode warning.
+  static sandbox::RealProcessRunner* const shared = [] {
+    auto runner = sandbox::RealProcessRunner::Create({.use_cgroups = false});
+    return runner.ok() ? runner->release() : nullptr;
+  }();
+  ASSERT_NE(shared, nullptr);
+  runner_ = shared;
   ASSERT_TRUE(RegisterBuiltinTools(registry_).ok());
   MakeContext({});
 }
@@ -29,7 +34,7 @@ void ToolsTest::TearDown() {
 void ToolsTest::MakeContext(ToolContext::Options options) {
   options.workspace.root = root_;
   options.clock = &clock_;
-  options.runner = runner_.get();
+  options.runner = runner_;
   auto ctx = ToolContext::Create(std::move(options));
   ASSERT_TRUE(ctx.ok()) << ctx.error().ToString();
   ctx_ = std::move(*ctx);

@@ -34,7 +34,7 @@ class ToolsTest : public ::testing::Test {
   std::filesystem::path dir_;   // Holds root_ and files outside it.
   std::filesystem::path root_;  // The worktree.
   mh::testing::FakeClock clock_;
-  std::unique_ptr<sandbox::RealProcessRunner> runner_;
+  sandbox::RealProcessRunner* runner_ = nullptr;  // Shared by all tests; never freed.
   ToolRegistry registry_;
   std::unique_ptr<ToolContext> ctx_;
 };

@@ -47,8 +47,9 @@ Status ErrnoStatus(int err, const std::string& rel, std::string_view what) {
   std::string msg = std::string(what) + " '" + rel + "': " + std::strerror(err);
   switch (err) {
     case ENOENT:
-    case ENOTDIR:
       return NotFoundError("no such file or directory: '" + rel + "'");
+    case ENOTDIR:
+      return NotFoundError("a part of the path '" + rel + "' is a file, not a directory");
     case EXDEV:
     case ELOOP:
     case EACCES:
