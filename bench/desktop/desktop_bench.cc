@@ -29,7 +29,8 @@ struct Fixture {
     display = VirtualDisplay::Start({}).value();
     desktop = Desktop::Connect(display->name(), display->auth_file()).value();
     runner = sandbox::RealProcessRunner::Create({.use_cgroups = false}).value();
-    Launch({"xterm", "-geometry", "100x30+0+0", "-e", "sh", "-c", "ls -l /usr/bin | head -40; cat > /dev/null"});
+    Launch({"xterm", "-geometry", "100x30+0+0", "-e", "sh", "-c",
+            "ls -l /usr/bin | head -40; cat > /dev/null"});
     Launch({"xcalc", "-geometry", "+800+100"});
     desktop->Settle().value();
   }

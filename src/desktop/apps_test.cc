@@ -1,12 +1,11 @@
 // End to end with real X programs launched by the computer tool inside the sandbox:
 // xterm runs a typed command, xcalc's display changes when its buttons are clicked.
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "desktop/computer_tool.h"
 #include "sandbox/process.h"
@@ -83,7 +82,6 @@ TEST_F(AppsTest, XtermRunsATypedCommand) {
   Call({{"action", "key"}, {"text", "Return"}});
   std::string written = WaitForFile(dir_ / "work" / "out.txt");
   EXPECT_EQ(written, "hi \xC3\xA9t\xC3\xA9\n");
-
 }
 
 // The pixels of `region` that differ between two screenshots.

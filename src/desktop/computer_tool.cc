@@ -24,28 +24,29 @@ Outcome Did(std::string text, bool screenshot = true, std::string image = {}) {
 }
 
 Json Schema() {
-  Json point = {{"type", "array"}, {"items", {{"type", "integer"}}},
-                {"minItems", 2},   {"maxItems", 2}};
-  return {{"type", "object"},
-          {"properties",
-           {{"action",
-             {{"type", Json::array({"string", "object"})},
-              {"description",
-               "key, hold_key, type, cursor_position, mouse_move, left_mouse_down, "
-               "left_mouse_up, left_click, right_click, middle_click, double_click, "
-               "triple_click, left_click_drag, scroll, wait, screenshot, zoom, launch; or an "
-               "OpenAI computer-use action object {type: click|double_click|drag|keypress|"
-               "move|scroll|type|wait|screenshot, ...}"}}},
-            {"coordinate", point},
-            {"start_coordinate", point},
-            {"text", {{"type", "string"}}},
-            {"scroll_direction", {{"type", "string"}, {"enum", {"up", "down", "left", "right"}}}},
-            {"scroll_amount", {{"type", "integer"}, {"minimum", 0}, {"maximum", 100}}},
-            {"duration", {{"type", "number"}, {"minimum", 0}}},
-            {"region", {{"type", "array"}, {"items", {{"type", "integer"}}},
-                        {"minItems", 4}, {"maxItems", 4}}},
-            {"argv", {{"type", "array"}, {"items", {{"type", "string"}}}, {"minItems", 1}}}}},
-          {"required", {"action"}}};
+  Json point = {
+      {"type", "array"}, {"items", {{"type", "integer"}}}, {"minItems", 2}, {"maxItems", 2}};
+  return {
+      {"type", "object"},
+      {"properties",
+       {{"action",
+         {{"type", Json::array({"string", "object"})},
+          {"description",
+           "key, hold_key, type, cursor_position, mouse_move, left_mouse_down, "
+           "left_mouse_up, left_click, right_click, middle_click, double_click, "
+           "triple_click, left_click_drag, scroll, wait, screenshot, zoom, launch; or an "
+           "OpenAI computer-use action object {type: click|double_click|drag|keypress|"
+           "move|scroll|type|wait|screenshot, ...}"}}},
+        {"coordinate", point},
+        {"start_coordinate", point},
+        {"text", {{"type", "string"}}},
+        {"scroll_direction", {{"type", "string"}, {"enum", {"up", "down", "left", "right"}}}},
+        {"scroll_amount", {{"type", "integer"}, {"minimum", 0}, {"maximum", 100}}},
+        {"duration", {{"type", "number"}, {"minimum", 0}}},
+        {"region",
+         {{"type", "array"}, {"items", {{"type", "integer"}}}, {"minItems", 4}, {"maxItems", 4}}},
+        {"argv", {{"type", "array"}, {"items", {{"type", "string"}}}, {"minItems", 1}}}}},
+      {"required", {"action"}}};
 }
 
 class ComputerTool final : public tools::Tool {
@@ -108,8 +109,8 @@ class ComputerTool final : public tools::Tool {
       result.images.push_back({"image/png", std::move(outcome.image)});
     } else if (outcome.screenshot) {
       Result<bool> settled = session.desktop().Settle();
-      Result<std::string> png = settled.ok() ? session.ScreenshotPng()
-                                             : Result<std::string>(settled.status());
+      Result<std::string> png =
+          settled.ok() ? session.ScreenshotPng() : Result<std::string>(settled.status());
       if (!png.ok()) return ToolResult::Error("computer: " + text + "; " + png.error().message());
       if (!*settled) result.text += " (the screen was still changing after the wait)";
       result.images.push_back({"image/png", std::move(*png)});
@@ -138,7 +139,9 @@ Result<Point> ScreenPoint(const Json& args, const char* key, const Scaler& scale
   return scaler.ToScreen(model);
 }
 
-std::string Describe(Point p) { return "[" + std::to_string(p.x) + ", " + std::to_string(p.y) + "]"; }
+std::string Describe(Point p) {
+  return "[" + std::to_string(p.x) + ", " + std::to_string(p.y) + "]";
+}
 
 Result<std::string> TextArg(const Json& args) {
   auto it = args.find("text");
@@ -157,7 +160,6 @@ Result<KeyChord> Modifiers(const Json& args) {
   for (const KeyChord& chord : chords) all.insert(all.end(), chord.begin(), chord.end());
   return all;
 }
-
 
 struct ActionContext {
   const Json& args;
@@ -207,7 +209,7 @@ Result<Outcome> ClickDrag(ActionContext& a) {
   ASSIGN_OR_RETURN(Point to, ScreenPoint(a.args, "coordinate", a.scaler()));
   RETURN_IF_ERROR(a.desktop().Drag(from, to));
   return Did("dragged from " + Describe(a.scaler().ToModel(from)) + " to " +
-                 Describe(a.scaler().ToModel(to)));
+             Describe(a.scaler().ToModel(to)));
 }
 
 Result<Outcome> ScrollAction(ActionContext& a) {
@@ -280,9 +282,9 @@ Result<Outcome> Zoom(ActionContext& a) {
   Size model = a.scaler().model(), screen = a.scaler().screen();
   int x1 = (*region)[0], y1 = (*region)[1], x2 = (*region)[2], y2 = (*region)[3];
   if (x1 < 0 || y1 < 0 || x2 > model.width || y2 > model.height || x1 >= x2 || y1 >= y2) {
-    return InvalidArgumentError("zoom region must satisfy 0 <= x1 < x2 <= " +
-                                std::to_string(model.width) + " and 0 <= y1 < y2 <= " +
-                                std::to_string(model.height));
+    return InvalidArgumentError(
+        "zoom region must satisfy 0 <= x1 < x2 <= " + std::to_string(model.width) +
+        " and 0 <= y1 < y2 <= " + std::to_string(model.height));
   }
   auto to_screen = [](int v, int from, int to) {
     return static_cast<int>(std::lround(static_cast<double>(v) * to / from));
@@ -300,8 +302,8 @@ Result<Outcome> Zoom(ActionContext& a) {
              std::max(1, static_cast<int>(part.height * factor))};
   ASSIGN_OR_RETURN(std::string png, EncodePng(Resize(part, shown)));
   return Did("zoomed into [" + std::to_string(x1) + ", " + std::to_string(y1) + ", " +
-                     std::to_string(x2) + ", " + std::to_string(y2) + "]",
-                 false, std::move(png));
+                 std::to_string(x2) + ", " + std::to_string(y2) + "]",
+             false, std::move(png));
 }
 
 Result<Outcome> Launch(ActionContext& a) {

@@ -1,10 +1,10 @@
 // The computer tool through the registry, on a real display, checked by the probe.
 #include "desktop/computer_tool.h"
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 #include "desktop/probe_client.h"
 #include "sandbox/process.h"
@@ -20,8 +20,9 @@ using Kind = testing::ProbeEvent::Kind;
 class ComputerToolTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("mh-computer-test-" + std::to_string(getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("mh-computer-test-" + std::to_string(getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "work");
     auto runner = sandbox::RealProcessRunner::Create({.use_cgroups = false});
@@ -81,7 +82,8 @@ TEST_F(ComputerToolTest, ScreenshotsAreScaledForTheModelAndClicksScaledBack) {
   EXPECT_EQ(image->width, model.width);
   EXPECT_EQ(image->height, model.height);
 
-  tools::ToolResult click = Call({{"action", "left_click"}, {"coordinate", {model.width - 1, 100}}});
+  tools::ToolResult click =
+      Call({{"action", "left_click"}, {"coordinate", {model.width - 1, 100}}});
   ASSERT_FALSE(click.is_error) << click.text;
   auto presses = probe_->WaitFor(Kind::kButtonPress, 1);
   ASSERT_EQ(presses.size(), 1u);
@@ -95,10 +97,10 @@ TEST_F(ComputerToolTest, ScreenshotsAreScaledForTheModelAndClicksScaledBack) {
 
 TEST_F(ComputerToolTest, WithoutScalingCoordinatesAreScreenPixels) {
   Start({1280, 800}, false);
-  ASSERT_FALSE(Call({{"action", "left_click_drag"},
-                     {"start_coordinate", {5, 6}},
-                     {"coordinate", {700, 500}}})
-                   .is_error);
+  ASSERT_FALSE(
+      Call(
+          {{"action", "left_click_drag"}, {"start_coordinate", {5, 6}}, {"coordinate", {700, 500}}})
+          .is_error);
   ASSERT_FALSE(Call({{"action", "scroll"},
                      {"coordinate", {20, 30}},
                      {"scroll_direction", "up"},
@@ -171,7 +173,8 @@ TEST_F(ComputerToolTest, EveryActionIsRecordedAsAnArtifact) {
 
 TEST_F(ComputerToolTest, LaunchReportsAProgramThatExitsWithoutAWindow) {
   Start({1280, 800});
-  tools::ToolResult launch = Call({{"action", "launch"}, {"argv", {"sh", "-c", "echo oops; exit 3"}}});
+  tools::ToolResult launch =
+      Call({{"action", "launch"}, {"argv", {"sh", "-c", "echo oops; exit 3"}}});
   EXPECT_TRUE(launch.is_error);
   EXPECT_NE(launch.text.find("exited with code 3"), std::string::npos) << launch.text;
   EXPECT_NE(launch.text.find("oops"), std::string::npos) << launch.text;

@@ -65,8 +65,8 @@ bool SetUpShm(Desktop::Impl& d) {
   if (!XShmQueryExtension(d.dpy)) return false;
   Visual* visual = DefaultVisual(d.dpy, d.screen);
   int depth = DefaultDepth(d.dpy, d.screen);
-  XImage* image = XShmCreateImage(d.dpy, visual, depth, ZPixmap, nullptr, &d.shm,
-                                  d.size.width, d.size.height);
+  XImage* image =
+      XShmCreateImage(d.dpy, visual, depth, ZPixmap, nullptr, &d.shm, d.size.width, d.size.height);
   if (image == nullptr) return false;
   d.shm.shmid = shmget(IPC_PRIVATE, static_cast<size_t>(image->bytes_per_line) * image->height,
                        IPC_CREAT | 0600);
@@ -164,8 +164,9 @@ Desktop::Impl::~Impl() {
 
 Status Desktop::Impl::CheckUsable() const {
   if (broken()) {
-    return UnavailableError("the desktop connection was cut after an action ran over its time "
-                            "limit; start a new one");
+    return UnavailableError(
+        "the desktop connection was cut after an action ran over its time "
+        "limit; start a new one");
   }
   return Status::Ok();
 }
@@ -305,8 +306,8 @@ Result<bool> Desktop::WaitForWindow(std::chrono::milliseconds timeout) {
       if (event.type == MapNotify && event.xmap.event == d.root) return true;
     }
     if (d.broken()) return DeadlineExceededError("the display stopped answering");
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
-                                                                      SteadyClock::now());
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
     if (left.count() <= 0) return false;
     pollfd p{ConnectionNumber(d.dpy), POLLIN, 0};
     poll(&p, 1, static_cast<int>(left.count()) + 1);

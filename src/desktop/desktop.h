@@ -24,8 +24,8 @@
 namespace mh::desktop {
 
 struct DesktopOptions {
-  std::chrono::milliseconds settle_quiet{60};  // No damage for this long: settled.
-  std::chrono::milliseconds settle_cap{2000};  // Settle() gives up after this long.
+  std::chrono::milliseconds settle_quiet{60};      // No damage for this long: settled.
+  std::chrono::milliseconds settle_cap{2000};      // Settle() gives up after this long.
   std::chrono::milliseconds action_limit{15'000};  // Hard limit per operation.
   bool draw_cursor = true;
 };

@@ -39,8 +39,8 @@ struct Desktop::Impl {
   int min_keycode = 8;
   int keysyms_per_keycode = 1;
   std::map<KeySymbol, KeyPlace> places;
-  std::list<KeyCode> spare;                   // Least recently used first.
-  std::map<KeySymbol, KeyCode> remapped;      // Symbols put on spare keycodes.
+  std::list<KeyCode> spare;               // Least recently used first.
+  std::map<KeySymbol, KeyCode> remapped;  // Symbols put on spare keycodes.
   std::map<KeyCode, KeySymbol> remapped_by_code;
 
   ~Impl();

@@ -22,7 +22,7 @@ std::string Tail(const std::string& text, size_t max) {
 struct DesktopSession::Program {
   std::thread thread;
   std::mutex mutex;
-  bool done = false;                                                // Guarded by mutex.
+  bool done = false;                                                 // Guarded by mutex.
   Result<sandbox::ProcessResult> result = InternalError("running");  // Guarded by mutex.
 
   ~Program() {
@@ -35,8 +35,8 @@ Result<std::unique_ptr<DesktopSession>> DesktopSession::Start(DesktopSessionOpti
     std::error_code ec;
     fs::create_directories(options.artifacts_dir, ec);
     if (ec) {
-      return InternalError("cannot make the artifacts directory " + options.artifacts_dir +
-                           ": " + ec.message());
+      return InternalError("cannot make the artifacts directory " + options.artifacts_dir + ": " +
+                           ec.message());
     }
   }
   ASSIGN_OR_RETURN(auto display, VirtualDisplay::Start(options.display));
@@ -71,8 +71,9 @@ Result<sandbox::ProcessRunner*> DesktopSession::RunnerFor(tools::ToolContext& ct
                                                           std::vector<std::string>& env) {
   sandbox::ProcessRunner* runner = ctx.command_runner();
   if (runner == nullptr) {
-    return FailedPreconditionError("this session has no command runner, so nothing can be "
-                                   "launched on the desktop");
+    return FailedPreconditionError(
+        "this session has no command runner, so nothing can be "
+        "launched on the desktop");
   }
   auto* sandboxed = dynamic_cast<sandbox::SandboxedRunner*>(runner);
   if (sandboxed == nullptr) {
@@ -128,9 +129,8 @@ Status DesktopSession::Launch(const std::vector<std::string>& argv, tools::ToolC
   }
   if (!program->result.ok()) return program->result.status();
   const sandbox::ProcessResult& ended = *program->result;
-  return FailedPreconditionError(argv[0] + " exited with code " +
-                                 std::to_string(ended.exit_code) + " before showing a window: " +
-                                 Tail(ended.stdout_text, 800));
+  return FailedPreconditionError(argv[0] + " exited with code " + std::to_string(ended.exit_code) +
+                                 " before showing a window: " + Tail(ended.stdout_text, 800));
 }
 
 Result<std::string> DesktopSession::ScreenshotPng() {

@@ -33,7 +33,7 @@ struct DesktopSessionOptions {
   ScaleLimits scale;
   // Screenshots (PNG) and one JSON line per action go here; empty: not recorded.
   std::string artifacts_dir;
-  std::chrono::milliseconds window_wait{10'000};   // launch: wait for a window.
+  std::chrono::milliseconds window_wait{10'000};       // launch: wait for a window.
   std::chrono::milliseconds program_limit{3'600'000};  // launch: a program's run time.
 };
 
@@ -70,8 +70,7 @@ class DesktopSession final : public tools::SessionResource {
 
   DesktopSession(DesktopSessionOptions options, std::unique_ptr<VirtualDisplay> display,
                  std::unique_ptr<Desktop> desktop);
-  Result<sandbox::ProcessRunner*> RunnerFor(tools::ToolContext& ctx,
-                                            std::vector<std::string>& env);
+  Result<sandbox::ProcessRunner*> RunnerFor(tools::ToolContext& ctx, std::vector<std::string>& env);
 
   DesktopSessionOptions options_;
   std::unique_ptr<sandbox::SandboxedRunner> sandboxed_;  // Outlives the programs.

@@ -47,10 +47,10 @@ void AverageBlock(const Image& src, int x0, int x1, int y0, int y1, uint8_t* out
 
 Result<Image> Crop(const Image& image, int x0, int y0, int x1, int y1) {
   if (x0 < 0 || y0 < 0 || x1 > image.width || y1 > image.height || x0 >= x1 || y0 >= y1) {
-    return InvalidArgumentError("region [" + std::to_string(x0) + ", " + std::to_string(y0) +
-                                ", " + std::to_string(x1) + ", " + std::to_string(y1) +
-                                "] is empty or outside the " + std::to_string(image.width) +
-                                "x" + std::to_string(image.height) + " image");
+    return InvalidArgumentError("region [" + std::to_string(x0) + ", " + std::to_string(y0) + ", " +
+                                std::to_string(x1) + ", " + std::to_string(y1) +
+                                "] is empty or outside the " + std::to_string(image.width) + "x" +
+                                std::to_string(image.height) + " image");
   }
   Image out;
   out.width = x1 - x0;
@@ -88,8 +88,8 @@ Result<std::string> EncodePng(const Image& image, int level) {
     return InvalidArgumentError("cannot encode an empty or inconsistent image");
   }
   PngError error;
-  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &error, OnPngError,
-                                            OnPngWarning);
+  png_structp png =
+      png_create_write_struct(PNG_LIBPNG_VER_STRING, &error, OnPngError, OnPngWarning);
   if (png == nullptr) return InternalError("png_create_write_struct failed");
   png_infop info = png_create_info_struct(png);
   std::string out;

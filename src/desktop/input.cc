@@ -36,8 +36,8 @@ void Desktop::Impl::LoadKeymap() {
   int max_keycode = 0;
   XDisplayKeycodes(dpy, &min_keycode, &max_keycode);
   int count = max_keycode - min_keycode + 1;
-  KeySym* map = XGetKeyboardMapping(dpy, static_cast<KeyCode>(min_keycode), count,
-                                    &keysyms_per_keycode);
+  KeySym* map =
+      XGetKeyboardMapping(dpy, static_cast<KeyCode>(min_keycode), count, &keysyms_per_keycode);
   places.clear();
   spare.clear();
   for (int i = 0; i < count; ++i) {

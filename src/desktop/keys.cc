@@ -16,17 +16,17 @@ std::string Lower(std::string_view text) {
 
 const std::map<std::string, KeySymbol>& Aliases() {
   static const auto* aliases = new std::map<std::string, KeySymbol>{
-      {"ctrl", XK_Control_L},     {"control", XK_Control_L}, {"alt", XK_Alt_L},
-      {"shift", XK_Shift_L},      {"super", XK_Super_L},     {"win", XK_Super_L},
-      {"meta", XK_Meta_L},        {"cmd", XK_Super_L},       {"enter", XK_Return},
-      {"return", XK_Return},      {"esc", XK_Escape},        {"escape", XK_Escape},
-      {"del", XK_Delete},         {"delete", XK_Delete},     {"backspace", XK_BackSpace},
-      {"tab", XK_Tab},            {"space", XK_space},       {"pageup", XK_Page_Up},
-      {"page_up", XK_Page_Up},    {"pagedown", XK_Page_Down}, {"page_down", XK_Page_Down},
-      {"up", XK_Up},              {"down", XK_Down},         {"left", XK_Left},
-      {"right", XK_Right},        {"home", XK_Home},         {"end", XK_End},
-      {"insert", XK_Insert},      {"arrowup", XK_Up},        {"arrowdown", XK_Down},
-      {"arrowleft", XK_Left},     {"arrowright", XK_Right},  {"option", XK_Alt_L},
+      {"ctrl", XK_Control_L},  {"control", XK_Control_L},  {"alt", XK_Alt_L},
+      {"shift", XK_Shift_L},   {"super", XK_Super_L},      {"win", XK_Super_L},
+      {"meta", XK_Meta_L},     {"cmd", XK_Super_L},        {"enter", XK_Return},
+      {"return", XK_Return},   {"esc", XK_Escape},         {"escape", XK_Escape},
+      {"del", XK_Delete},      {"delete", XK_Delete},      {"backspace", XK_BackSpace},
+      {"tab", XK_Tab},         {"space", XK_space},        {"pageup", XK_Page_Up},
+      {"page_up", XK_Page_Up}, {"pagedown", XK_Page_Down}, {"page_down", XK_Page_Down},
+      {"up", XK_Up},           {"down", XK_Down},          {"left", XK_Left},
+      {"right", XK_Right},     {"home", XK_Home},          {"end", XK_End},
+      {"insert", XK_Insert},   {"arrowup", XK_Up},         {"arrowdown", XK_Down},
+      {"arrowleft", XK_Left},  {"arrowright", XK_Right},   {"option", XK_Alt_L},
   };
   return *aliases;
 }
@@ -38,9 +38,10 @@ Result<KeySymbol> KeysymForName(std::string_view name) {
   KeySym sym = XStringToKeysym(owned.c_str());
   if (sym != NoSymbol) return static_cast<KeySymbol>(sym);
   // F-keys and names in other cases ("f5", "RETURN").
-  for (const std::string& candidate : {Lower(name), std::string(1, static_cast<char>(std::toupper(
-                                                        static_cast<unsigned char>(name[0])))) +
-                                                        Lower(name.substr(1))}) {
+  for (const std::string& candidate :
+       {Lower(name),
+        std::string(1, static_cast<char>(std::toupper(static_cast<unsigned char>(name[0])))) +
+            Lower(name.substr(1))}) {
     sym = XStringToKeysym(candidate.c_str());
     if (sym != NoSymbol) return static_cast<KeySymbol>(sym);
   }
@@ -99,11 +100,11 @@ Result<std::u32string> DecodeUtf8(std::string_view text) {
   std::u32string out;
   for (size_t i = 0; i < text.size();) {
     auto byte = static_cast<unsigned char>(text[i]);
-    int extra = byte < 0x80            ? 0
-                : (byte >> 5) == 0x6   ? 1
-                : (byte >> 4) == 0xe   ? 2
-                : (byte >> 3) == 0x1e  ? 3
-                                       : -1;
+    int extra = byte < 0x80           ? 0
+                : (byte >> 5) == 0x6  ? 1
+                : (byte >> 4) == 0xe  ? 2
+                : (byte >> 3) == 0x1e ? 3
+                                      : -1;
     if (extra < 0) return InvalidArgumentError("text is not valid UTF-8");
     char32_t c = extra == 0 ? byte : byte & (0x3f >> extra);
     for (int k = 1; k <= extra; ++k) {
@@ -118,8 +119,6 @@ Result<std::u32string> DecodeUtf8(std::string_view text) {
   return out;
 }
 
-bool IsModifierKeysym(KeySymbol keysym) {
-  return keysym >= XK_Shift_L && keysym <= XK_Hyper_R;
-}
+bool IsModifierKeysym(KeySymbol keysym) { return keysym >= XK_Shift_L && keysym <= XK_Hyper_R; }
 
 }  // namespace mh::desktop

@@ -1,7 +1,7 @@
 #include "desktop/keys.h"
 
-#include <gtest/gtest.h>
 #include <X11/keysym.h>
+#include <gtest/gtest.h>
 
 namespace mh::desktop {
 namespace {

@@ -23,9 +23,10 @@ Result<Json> Coordinate(const Json& action, const char* x_key = "x", const char*
 Result<std::vector<Json>> Click(const Json& action) {
   ASSIGN_OR_RETURN(Json at, Coordinate(action));
   std::string button = action.value("button", "left");
-  static const std::map<std::string, std::string> kButtons = {
-      {"left", "left_click"}, {"right", "right_click"}, {"middle", "middle_click"},
-      {"wheel", "middle_click"}};
+  static const std::map<std::string, std::string> kButtons = {{"left", "left_click"},
+                                                              {"right", "right_click"},
+                                                              {"middle", "middle_click"},
+                                                              {"wheel", "middle_click"}};
   auto found = kButtons.find(button);
   if (found == kButtons.end()) {
     return InvalidArgumentError("click button '" + button +
@@ -50,15 +51,35 @@ Result<std::vector<Json>> Drag(const Json& action) {
 }
 
 std::string KeyName(std::string key) {
-  static const std::map<std::string, std::string> kNames = {
-      {"CTRL", "ctrl"},   {"CONTROL", "ctrl"},   {"ALT", "alt"},     {"SHIFT", "shift"},
-      {"META", "super"},  {"CMD", "super"},      {"SUPER", "super"}, {"WIN", "super"},
-      {"ENTER", "Return"}, {"RETURN", "Return"}, {"ESC", "Escape"},  {"ESCAPE", "Escape"},
-      {"SPACE", "space"}, {"TAB", "Tab"},        {"BACKSPACE", "BackSpace"},
-      {"DELETE", "Delete"}, {"UP", "Up"},        {"DOWN", "Down"},   {"LEFT", "Left"},
-      {"RIGHT", "Right"}, {"ARROWUP", "Up"},     {"ARROWDOWN", "Down"},
-      {"ARROWLEFT", "Left"}, {"ARROWRIGHT", "Right"}, {"PAGEUP", "Page_Up"},
-      {"PAGEDOWN", "Page_Down"}, {"HOME", "Home"}, {"END", "End"}, {"INSERT", "Insert"}};
+  static const std::map<std::string, std::string> kNames = {{"CTRL", "ctrl"},
+                                                            {"CONTROL", "ctrl"},
+                                                            {"ALT", "alt"},
+                                                            {"SHIFT", "shift"},
+                                                            {"META", "super"},
+                                                            {"CMD", "super"},
+                                                            {"SUPER", "super"},
+                                                            {"WIN", "super"},
+                                                            {"ENTER", "Return"},
+                                                            {"RETURN", "Return"},
+                                                            {"ESC", "Escape"},
+                                                            {"ESCAPE", "Escape"},
+                                                            {"SPACE", "space"},
+                                                            {"TAB", "Tab"},
+                                                            {"BACKSPACE", "BackSpace"},
+                                                            {"DELETE", "Delete"},
+                                                            {"UP", "Up"},
+                                                            {"DOWN", "Down"},
+                                                            {"LEFT", "Left"},
+                                                            {"RIGHT", "Right"},
+                                                            {"ARROWUP", "Up"},
+                                                            {"ARROWDOWN", "Down"},
+                                                            {"ARROWLEFT", "Left"},
+                                                            {"ARROWRIGHT", "Right"},
+                                                            {"PAGEUP", "Page_Up"},
+                                                            {"PAGEDOWN", "Page_Down"},
+                                                            {"HOME", "Home"},
+                                                            {"END", "End"},
+                                                            {"INSERT", "Insert"}};
   std::string upper = key;
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   auto found = kNames.find(upper);

@@ -6,7 +6,8 @@ namespace mh::desktop {
 namespace {
 
 TEST(OpenAiActionsTest, ClickBecomesTheMatchingButtonAction) {
-  auto steps = TranslateOpenAiAction({{"type", "click"}, {"x", 10}, {"y", 20}, {"button", "right"}});
+  auto steps =
+      TranslateOpenAiAction({{"type", "click"}, {"x", 10}, {"y", 20}, {"button", "right"}});
   ASSERT_TRUE(steps.ok());
   ASSERT_EQ(steps->size(), 1u);
   EXPECT_EQ((*steps)[0], (Json{{"action", "right_click"}, {"coordinate", {10, 20}}}));
@@ -20,7 +21,8 @@ TEST(OpenAiActionsTest, KeypressJoinsKeysIntoAChord) {
 
 TEST(OpenAiActionsTest, DragFollowsThePathWithTheButtonHeld) {
   auto steps = TranslateOpenAiAction(
-      {{"type", "drag"}, {"path", {{{"x", 1}, {"y", 2}}, {{"x", 5}, {"y", 6}}, {{"x", 9}, {"y", 9}}}}});
+      {{"type", "drag"},
+       {"path", {{{"x", 1}, {"y", 2}}, {{"x", 5}, {"y", 6}}, {{"x", 9}, {"y", 9}}}}});
   ASSERT_TRUE(steps.ok());
   ASSERT_EQ(steps->size(), 5u);
   EXPECT_EQ((*steps)[0]["action"], "mouse_move");
@@ -42,7 +44,8 @@ TEST(OpenAiActionsTest, BadActionsAreExplained) {
   ASSERT_FALSE(unknown.ok());
   EXPECT_NE(unknown.error().message().find("keypress"), std::string::npos);
   EXPECT_FALSE(TranslateOpenAiAction({{"type", "click"}, {"x", 1}}).ok());
-  EXPECT_FALSE(TranslateOpenAiAction({{"type", "click"}, {"x", 1}, {"y", 1}, {"button", "back"}}).ok());
+  EXPECT_FALSE(
+      TranslateOpenAiAction({{"type", "click"}, {"x", 1}, {"y", 1}, {"button", "back"}}).ok());
 }
 
 }  // namespace

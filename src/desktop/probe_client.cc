@@ -62,18 +62,19 @@ Result<std::unique_ptr<ProbeClient>> ProbeClient::Open(const std::string& displa
   }
   if (impl->dpy == nullptr) return UnavailableError("probe cannot connect to " + display);
   // A server that goes away must not end the test process.
-  XSetIOErrorExitHandler(impl->dpy, [](::Display*, void*) {}, nullptr);
+  XSetIOErrorExitHandler(
+      impl->dpy, [](::Display*, void*) {}, nullptr);
   ::Display* dpy = impl->dpy;
   int screen = DefaultScreen(dpy);
   XSetWindowAttributes attrs{};
   attrs.background_pixel = kBackground;
   attrs.override_redirect = True;
-  attrs.event_mask = ButtonPressMask | ButtonReleaseMask | PointerMotionMask | KeyPressMask |
-                     StructureNotifyMask;
-  impl->window = XCreateWindow(dpy, RootWindow(dpy, screen), 0, 0, DisplayWidth(dpy, screen),
-                               DisplayHeight(dpy, screen), 0, CopyFromParent, InputOutput,
-                               CopyFromParent, CWBackPixel | CWOverrideRedirect | CWEventMask,
-                               &attrs);
+  attrs.event_mask =
+      ButtonPressMask | ButtonReleaseMask | PointerMotionMask | KeyPressMask | StructureNotifyMask;
+  impl->window =
+      XCreateWindow(dpy, RootWindow(dpy, screen), 0, 0, DisplayWidth(dpy, screen),
+                    DisplayHeight(dpy, screen), 0, CopyFromParent, InputOutput, CopyFromParent,
+                    CWBackPixel | CWOverrideRedirect | CWEventMask, &attrs);
   XMapRaised(dpy, impl->window);
   XSync(dpy, False);
   XEvent event;
@@ -157,7 +158,8 @@ std::string ProbeClient::WaitForText(size_t chars, std::chrono::milliseconds tim
     text.clear();
     for (const ProbeEvent& e : impl_->events) text += e.text;
     Result<std::u32string> decoded = DecodeUtf8(text);
-    if ((decoded.ok() && decoded->size() >= chars) || std::chrono::steady_clock::now() >= deadline) {
+    if ((decoded.ok() && decoded->size() >= chars) ||
+        std::chrono::steady_clock::now() >= deadline) {
       return text;
     }
     Pump(std::chrono::milliseconds(50));

@@ -18,9 +18,9 @@ struct ProbeEvent {
   int x = 0;
   int y = 0;
   unsigned int button = 0;
-  unsigned int state = 0;     // Modifier mask at the time.
-  unsigned long keysym = 0;   // kKeyPress.
-  std::string text;           // kKeyPress: the character typed, as UTF-8.
+  unsigned int state = 0;    // Modifier mask at the time.
+  unsigned long keysym = 0;  // kKeyPress.
+  std::string text;          // kKeyPress: the character typed, as UTF-8.
 };
 
 class ProbeClient {
@@ -39,7 +39,8 @@ class ProbeClient {
   std::vector<ProbeEvent> WaitFor(ProbeEvent::Kind kind, size_t count,
                                   std::chrono::milliseconds timeout = std::chrono::seconds(5));
   // The text of all key presses so far, after reading until `chars` characters came.
-  std::string WaitForText(size_t chars, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  std::string WaitForText(size_t chars,
+                          std::chrono::milliseconds timeout = std::chrono::seconds(5));
   // Forgets the events recorded so far.
   void Clear();
 

@@ -36,8 +36,8 @@ Size ScaledSize(Size screen, ScaleLimits limits) {
 
 Result<Point> Scaler::ToScreen(Point p) const {
   if (p.x < 0 || p.y < 0 || p.x >= model_.width || p.y >= model_.height) {
-    return InvalidArgumentError("coordinate [" + std::to_string(p.x) + ", " +
-                                std::to_string(p.y) + "] is outside the screen: x must be 0.." +
+    return InvalidArgumentError("coordinate [" + std::to_string(p.x) + ", " + std::to_string(p.y) +
+                                "] is outside the screen: x must be 0.." +
                                 std::to_string(model_.width - 1) + " and y 0.." +
                                 std::to_string(model_.height - 1));
   }

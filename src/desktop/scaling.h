@@ -35,7 +35,8 @@ Size ScaledSize(Size screen, ScaleLimits limits = {});
 
 class Scaler {
  public:
-  Scaler(Size screen, ScaleLimits limits = {}) : screen_(screen), model_(ScaledSize(screen, limits)) {}
+  Scaler(Size screen, ScaleLimits limits = {})
+      : screen_(screen), model_(ScaledSize(screen, limits)) {}
 
   Size screen() const { return screen_; }
   Size model() const { return model_; }

@@ -63,8 +63,8 @@ std::string LogTail(const std::string& path) {
 
 Result<pid_t> SpawnXvfb(const DisplayOptions& options, const std::string& auth_file,
                         const std::string& log_file, int display_fd) {
-  std::string screen = std::to_string(options.size.width) + "x" +
-                       std::to_string(options.size.height) + "x24";
+  std::string screen =
+      std::to_string(options.size.width) + "x" + std::to_string(options.size.height) + "x24";
   std::vector<std::string> args = {options.xvfb_path, "-displayfd", std::to_string(kDisplayFd),
                                    "-screen",         "0",          screen,
                                    "-nolisten",       "tcp",        "-auth",
@@ -107,8 +107,8 @@ Result<int> ReadDisplayNumber(int fd, pid_t pid, std::chrono::milliseconds timeo
   auto deadline = SteadyClock::now() + timeout;
   std::string text;
   while (text.find('\n') == std::string::npos) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
-                                                                      SteadyClock::now());
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
     if (left.count() <= 0) return DeadlineExceededError("Xvfb was not ready in time");
     pollfd p{fd, POLLIN, 0};
     int n = poll(&p, 1, static_cast<int>(left.count()));

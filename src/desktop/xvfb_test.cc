@@ -1,11 +1,10 @@
 #include "desktop/xvfb.h"
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
-
-#include <gtest/gtest.h>
 
 #include "desktop/desktop.h"
 
