@@ -153,4 +153,9 @@ Result<DiffComparison> CompareWithRecorded(sandbox::ProcessRunner& runner, const
                                            const std::string& base, const std::string& head,
                                            const Trajectory& trajectory);
 
+// CompareWithRecorded's report, or a line saying why there is none: what solve prints.
+std::string ReplayReport(sandbox::ProcessRunner& runner, const std::string& repo,
+                         const std::string& base, const std::string& head,
+                         const Trajectory& trajectory);
+
 }  // namespace mh::agent

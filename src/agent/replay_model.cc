@@ -197,4 +197,12 @@ Result<DiffComparison> CompareWithRecorded(sandbox::ProcessRunner& runner, const
   return CompareDiffs(recorded, produced);
 }
 
+std::string ReplayReport(sandbox::ProcessRunner& runner, const std::string& repo,
+                         const std::string& base, const std::string& head,
+                         const Trajectory& trajectory) {
+  Result<DiffComparison> c = CompareWithRecorded(runner, repo, base, head, trajectory);
+  if (!c.ok()) return "replay: no comparison: " + c.error().message() + "\n";
+  return c->report;
+}
+
 }  // namespace mh::agent

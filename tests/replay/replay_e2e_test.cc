@@ -1,0 +1,260 @@
+// `macrohard solve --model replay:...` end to end: the real binary in a child process, a
+// git repository made by the test, commands in bubblewrap with the worktree at the
+// recorded cwd (/testbed), and trajectories written by the test in both mini-swe-agent
+// formats. The last test records a session against the fake LLM server, stops the
+// server and replays the session from the store.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "base/json.h"
+#include "testing/fake_llm_server.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using mh::Json;
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Runs argv to its end with stdout and stderr in files; returns the exit code.
+int Run(const std::vector<std::string>& argv, const fs::path& out, const fs::path& err) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  std::vector<std::string> env = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/nonexistent",
+                                  "LANG=C.UTF-8", "GIT_CONFIG_NOSYSTEM=1",
+                                  "GIT_CONFIG_GLOBAL=/dev/null"};
+  std::vector<char*> envp;
+  for (std::string& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  pid_t pid = -1;
+  int spawned = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) return -1;
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// The diff without its "index" lines, whose abbreviated blob ids depend on the repository.
+std::string WithoutIndexLines(const std::string& diff) {
+  std::istringstream in(diff);
+  std::string line;
+  std::string out;
+  while (std::getline(in, line)) {
+    if (line.rfind("index ", 0) != 0) out += line + "\n";
+  }
+  return out;
+}
+
+// What mini-swe-agent records as the submission of the edit the trajectories make.
+constexpr const char* kRecordedDiff =
+    "diff --git a/hello.py b/hello.py\n"
+    "index 0123456..789abcd 100644\n"
+    "--- a/hello.py\n"
+    "+++ b/hello.py\n"
+    "@@ -1,2 +1,2 @@\n"
+    "-print('hello')\n"
+    "+print('hello world')\n"
+    " print('bye')\n";
+
+constexpr const char* kSubmitCommand =
+    "echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT && git add -A && git diff --cached";
+
+class ReplayTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    dir_ = fs::temp_directory_path() / ("replay_e2e_" + name + "_" + std::to_string(getpid()));
+    fs::remove_all(dir_);
+    repo_ = dir_ / "repo";
+    fs::create_directories(repo_);
+    std::ofstream(repo_ / "hello.py") << "print('hello')\nprint('bye')\n";
+    ASSERT_EQ(Git({"init", "-q", "-b", "main"}), 0);
+    ASSERT_EQ(Git({"add", "hello.py"}), 0);
+    ASSERT_EQ(Git({"commit", "-q", "-m", "initial"}), 0);
+    std::ofstream(dir_ / "task.md") << "Make the greeting say hello world.\n";
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  int Git(const std::vector<std::string>& args, std::string* out = nullptr) {
+    std::vector<std::string> argv = {"/usr/bin/git", "-C", repo_.string(), "-c", "user.name=Test",
+                                     "-c", "user.email=test@localhost"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    int code = Run(argv, dir_ / "git.out", dir_ / "git.err");
+    if (out != nullptr) *out = ReadFile(dir_ / "git.out");
+    return code;
+  }
+
+  int Solve(const std::string& model, const std::string& session) {
+    std::vector<std::string> argv = {MH_MACROHARD_PATH, "solve",   "--repo",       repo_.string(),
+                                     "--task-file",     (dir_ / "task.md").string(), "--model",
+                                     model,             "--session-id", session};
+    int code = Run(argv, dir_ / "out", dir_ / "err");
+    out_ = ReadFile(dir_ / "out");
+    err_ = ReadFile(dir_ / "err");
+    return code;
+  }
+
+  std::string BranchDiff(const std::string& branch) {
+    std::string diff;
+    EXPECT_EQ(Git({"diff", "main", branch, "--"}, &diff), 0);
+    return diff;
+  }
+
+  std::string WriteTrajectory(const Json& trajectory) {
+    fs::path path = dir_ / "traj.json";
+    std::ofstream(path) << mh::DumpJson(trajectory, 2);
+    return path.string();
+  }
+
+  fs::path dir_;
+  fs::path repo_;
+  std::string out_;
+  std::string err_;
+};
+
+Json Info() {
+  return {{"exit_status", "Submitted"},
+          {"submission", kRecordedDiff},
+          {"config", {{"environment", {{"cwd", "/testbed"}}}}}};
+}
+
+Json Msg(const std::string& role, const std::string& content) {
+  return {{"role", role}, {"content", content}};
+}
+
+std::string Action(const std::string& command) {
+  return "THOUGHT: next step.\n\n```bash\n" + command + "\n```";
+}
+
+TEST_F(ReplayTest, MiniSweAgent1TrajectoryReproducesTheRecordedDiffInTestbed) {
+  // Absolute /testbed paths only work when the worktree is mounted at the recorded cwd;
+  // `cd` in one action does not carry over to the next.
+  Json messages = {Msg("system", "You are a helpful assistant."), Msg("user", "Fix the greeting."),
+                   Msg("assistant", Action("sed -i 's/hello/hello world/' /testbed/hello.py")),
+                   Msg("user", "<returncode>0</returncode>\n<output>\n</output>"),
+                   Msg("assistant", Action("cd /tmp && pwd")),
+                   Msg("user", "<returncode>0</returncode>\n<output>\n/tmp\n</output>"),
+                   Msg("assistant", Action("cat hello.py | grep -q 'hello world' && pwd")),
+                   Msg("user", "<returncode>0</returncode>\n<output>\n/testbed\n</output>"),
+                   Msg("assistant", Action(kSubmitCommand)), Msg("user", kRecordedDiff)};
+  std::string path = WriteTrajectory({{"trajectory_format", "mini-swe-agent-1"},
+                                      {"instance_id", "demo__greeting-1"},
+                                      {"info", Info()},
+                                      {"messages", messages}});
+
+  ASSERT_EQ(Solve("replay:" + path, "ses_v1"), 0) << out_ << err_;
+  EXPECT_NE(out_.find("step 3  run_command  "), std::string::npos) << out_;
+  EXPECT_EQ(out_.find("(error)"), std::string::npos) << "every action succeeded\n" << out_;
+  EXPECT_NE(out_.find("step 4  submit"), std::string::npos) << out_;
+  EXPECT_NE(out_.find("replay: the diff is identical to the recorded one (1 file, +1 -1)"),
+            std::string::npos)
+      << out_ << err_;
+  EXPECT_EQ(WithoutIndexLines(BranchDiff("macrohard/ses_v1")), WithoutIndexLines(kRecordedDiff));
+  std::string subject;
+  Git({"log", "-1", "--format=%s", "macrohard/ses_v1"}, &subject);
+  EXPECT_EQ(subject, "Replay of demo__greeting-1 (mini-swe-agent-1)\n");
+}
+
+TEST_F(ReplayTest, MiniSweAgent11TrajectoryReproducesTheRecordedDiff) {
+  auto call = [](const std::string& id, const std::string& command) {
+    return Json{{"id", id},
+                {"type", "function"},
+                {"function", {{"name", "bash"}, {"arguments", mh::DumpJson({{"command", command}})}}}};
+  };
+  Json messages = {
+      Msg("system", "sys"),
+      Msg("user", "Fix the greeting."),
+      {{"role", "assistant"},
+       {"content", "Edit and check."},
+       {"tool_calls",
+        {call("call_1", "sed -i 's/hello/hello world/' hello.py"), call("call_2", "cat hello.py")}}},
+      {{"role", "tool"}, {"tool_call_id", "call_1"}, {"content", ""}},
+      {{"role", "tool"}, {"tool_call_id", "call_2"}, {"content", "print('hello world')"}},
+      {{"role", "assistant"}, {"content", ""}, {"tool_calls", {call("call_3", kSubmitCommand)}}},
+      {{"role", "exit"},
+       {"content", ""},
+       {"extra", {{"exit_status", "Submitted"}, {"submission", kRecordedDiff}}}}};
+  Json info = Info();
+  info.erase("submission");  // 1.1 keeps it in the exit message.
+  std::string path = WriteTrajectory(
+      {{"trajectory_format", "mini-swe-agent-1.1"}, {"info", info}, {"messages", messages}});
+
+  ASSERT_EQ(Solve("replay:" + path, "ses_v11"), 0) << out_ << err_;
+  EXPECT_NE(out_.find("step 1  run_command,run_command"), std::string::npos) << out_;
+  EXPECT_NE(out_.find("replay: the diff is identical"), std::string::npos) << out_ << err_;
+  EXPECT_EQ(WithoutIndexLines(BranchDiff("macrohard/ses_v11")), WithoutIndexLines(kRecordedDiff));
+}
+
+TEST_F(ReplayTest, ADifferentOutcomeIsReportedWithADiffstat) {
+  Json messages = {Msg("system", "s"), Msg("user", "t"),
+                   Msg("assistant", Action("echo extra > notes.txt")),
+                   Msg("assistant", Action(kSubmitCommand))};
+  std::string path = WriteTrajectory(
+      {{"trajectory_format", "mini-swe-agent-1"}, {"info", Info()}, {"messages", messages}});
+  ASSERT_EQ(Solve("replay:" + path, "ses_diff"), 0) << out_ << err_;
+  EXPECT_NE(out_.find("replay: the diff differs from the recorded one\n"
+                      "  recorded: 1 file, +1 -1\n"
+                      "  produced: 1 file, +1 -0\n"
+                      "  hello.py: recorded +1 -1, produced absent\n"
+                      "  notes.txt: recorded absent, produced +1 -0\n"),
+            std::string::npos)
+      << out_;
+}
+
+TEST_F(ReplayTest, BadTrajectoriesAreRefusedBeforeAnythingRuns) {
+  std::string path = WriteTrajectory({{"trajectory_format", "swe-agent-2"}, {"messages", {}}});
+  EXPECT_EQ(Solve("replay:" + path, "ses_bad"), 2);
+  EXPECT_NE(err_.find("unknown trajectory_format 'swe-agent-2'; known formats: mini-swe-agent-1"),
+            std::string::npos)
+      << err_;
+  std::string branches;
+  Git({"branch", "--list", "macrohard/*"}, &branches);
+  EXPECT_EQ(branches, "") << "no worktree or branch was made";
+}
+
+TEST_F(ReplayTest, ARecordedMacrohardSessionReplaysWithoutTheModelServer) {
+  Json call_write = {{"name", "write_file"},
+                     {"arguments", {{"path", "hello.py"}, {"content", "print('hello world')\n"}}}};
+  Json call_run = {{"name", "run_command"}, {"arguments", {{"command", "echo ran >> log.txt"}}}};
+  Json call_submit = {{"name", "submit"}, {"arguments", {{"summary", "Greet the world"}}}};
+  Json scenario = {{"name", "record"},
+                   {"turns",
+                    {{{"when", {{"tool_results", 0}}}, {"tool_calls", {call_write}}},
+                     {{"when", {{"tool_results", 1}}}, {"tool_calls", {call_run}}},
+                     {{"when", {{"tool_results", 2}}}, {"tool_calls", {call_submit}}}}}};
+  {
+    auto server = mh::testing::FakeLlmServer::Start(mh::DumpJson(scenario), {});
+    ASSERT_TRUE(server.ok()) << server.error().ToString();
+    ASSERT_EQ(Solve((*server)->base_url() + "/v1#fake-model", "ses_rec"), 0) << out_ << err_;
+  }  // The server is gone: the replay cannot reach a model.
+  std::string store = (repo_ / ".git" / "macrohard" / "solve.db").string();
+  ASSERT_EQ(Solve("replay:" + store + "#ses_rec", "ses_again"), 0) << out_ << err_;
+  EXPECT_NE(out_.find("step 2  run_command"), std::string::npos) << out_;
+  EXPECT_NE(out_.find("replay: the diff is identical to the recorded one (2 files, +2 -1)"),
+            std::string::npos)
+      << out_ << err_;
+  EXPECT_EQ(BranchDiff("macrohard/ses_again"), BranchDiff("macrohard/ses_rec"));
+}
+
+}  // namespace
