@@ -31,7 +31,7 @@ std::string ReadFile(const fs::path& path) {
 }
 
 // Runs argv to its end with stdout and stderr in files; returns the exit code.
-int Run(const std::vector<std::string>& argv, const fs::path& out, const fs::path& err) {
+int RunProcess(const std::vector<std::string>& argv, const fs::path& out, const fs::path& err) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
@@ -100,7 +100,7 @@ class ReplayTest : public ::testing::Test {
     std::vector<std::string> argv = {"/usr/bin/git", "-C", repo_.string(), "-c", "user.name=Test",
                                      "-c", "user.email=test@localhost"};
     argv.insert(argv.end(), args.begin(), args.end());
-    int code = Run(argv, dir_ / "git.out", dir_ / "git.err");
+    int code = RunProcess(argv, dir_ / "git.out", dir_ / "git.err");
     if (out != nullptr) *out = ReadFile(dir_ / "git.out");
     return code;
   }
@@ -109,7 +109,7 @@ class ReplayTest : public ::testing::Test {
     std::vector<std::string> argv = {MH_MACROHARD_PATH, "solve",   "--repo",       repo_.string(),
                                      "--task-file",     (dir_ / "task.md").string(), "--model",
                                      model,             "--session-id", session};
-    int code = Run(argv, dir_ / "out", dir_ / "err");
+    int code = RunProcess(argv, dir_ / "out", dir_ / "err");
     out_ = ReadFile(dir_ / "out");
     err_ = ReadFile(dir_ / "err");
     return code;
