@@ -3,7 +3,7 @@
 namespace mh::cli {
 
 CommandList RegisterCommands(CLI::App& app) {
-  return {RegisterVersion(app), RegisterChat(app)};
+  return {RegisterVersion(app), RegisterChat(app), RegisterSolve(app), RegisterTool(app)};
 }
 
 int RunSelected(const CommandList& commands) {

@@ -24,5 +24,7 @@ int RunSelected(const CommandList& commands);
 // One registration function per command file.
 Command RegisterVersion(CLI::App& app);
 Command RegisterChat(CLI::App& app);
+Command RegisterSolve(CLI::App& app);
+Command RegisterTool(CLI::App& app);
 
 }  // namespace mh::cli
