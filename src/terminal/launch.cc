@@ -2,16 +2,24 @@
 
 #include <sys/resource.h>
 
+#include <string_view>
+
 #include "sandbox/sandbox.h"
 
 namespace mh::terminal {
 namespace {
 
+// The name part of "NAME=value", '=' included.
+std::string_view NamePart(std::string_view entry) {
+  size_t eq = entry.find('=');
+  return eq == std::string_view::npos ? entry : entry.substr(0, eq + 1);
+}
+
 std::vector<std::string> MergeEnv(std::vector<std::string> base,
                                   const std::vector<std::string>& extra) {
   for (const std::string& entry : extra) {
-    std::string name = entry.substr(0, entry.find('='));
-    std::erase_if(base, [&](const std::string& e) { return e.compare(0, name.size() + 1, name + "=") == 0; });
+    std::string_view name = NamePart(entry);
+    std::erase_if(base, [name](const std::string& e) { return NamePart(e) == name; });
     base.push_back(entry);
   }
   return base;
@@ -59,7 +67,7 @@ Result<PtyOptions> PrepareLaunch(const LaunchRequest& request, tools::ToolContex
   ASSIGN_OR_RETURN(sandbox::ProcessSpec wrapped, box.Wrap(spec));
   options.argv = std::move(wrapped.argv);
   options.env = std::move(wrapped.env);
-  options.cwd = "/";
+  options.cwd = std::string(1, '/');  // Not = "/": a GCC 12 -Wrestrict false positive.
   options.rlimits = Rlimits(wrapped.limits);
   return options;
 }

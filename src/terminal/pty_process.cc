@@ -202,6 +202,15 @@ std::optional<ExitInfo> PtyProcess::Poll() {
   return exit_;
 }
 
+std::optional<ExitInfo> PtyProcess::WaitExit(std::chrono::milliseconds timeout) {
+  if (Poll() || pid_ <= 0) return exit_;
+  UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid_, 0)));
+  if (!pidfd.valid()) return std::nullopt;
+  pollfd pfd{.fd = pidfd.get(), .events = POLLIN, .revents = 0};
+  poll(&pfd, 1, static_cast<int>(timeout.count()));
+  return Poll();
+}
+
 void PtyProcess::Kill() {
   if (master_.valid()) {
     // The program's own session (it is in another one than our child when started

@@ -70,6 +70,9 @@ class PtyProcess {
   Status Resize(int rows, int cols);
   // The exit status once the child has ended (non-blocking check).
   std::optional<ExitInfo> Poll();
+  // Poll, waiting up to `timeout` for the child to end (after the pty closed, it
+  // follows within milliseconds).
+  std::optional<ExitInfo> WaitExit(std::chrono::milliseconds timeout);
   // Kills everything started and reaps the child. Idempotent.
   void Kill();
 

@@ -109,7 +109,7 @@ Status PtySession::Resize(int rows, int cols) {
 
 std::optional<ExitInfo> PtySession::exit_info() {
   Pump();
-  return process_->Poll();
+  return ended_ ? process_->WaitExit(milliseconds(2000)) : process_->Poll();
 }
 
 void PtySession::Close() { process_->Kill(); }

@@ -32,13 +32,14 @@ TEST_F(TerminalToolTest, DrivesBcAndReadsTheResultFromTheScreen) {
 TEST_F(TerminalToolTest, RunsInsideTheSandbox) {
   std::filesystem::path outside = dir_ / "outside.txt";
   std::string command = "echo inside > in.txt; echo x > " + outside.string() +
-                        " || echo blocked; echo host=$(hostname)";
+                        "; echo x > /etc/mh-terminal-test || echo blocked; echo host=$(hostname)";
   Json args = {{"action", "start"}, {"command", command}, {"until_text", "host="}};
   auto started = Call("terminal", args.dump());
   ASSERT_FALSE(started.is_error) << started.text;
   EXPECT_NE(started.text.find("blocked"), std::string::npos) << started.text;
   EXPECT_NE(started.text.find("host=sandbox"), std::string::npos) << started.text;
-  EXPECT_FALSE(std::filesystem::exists(outside));
+  EXPECT_FALSE(std::filesystem::exists(outside));  // Inside, /tmp is a private tmpfs.
+  EXPECT_FALSE(std::filesystem::exists("/etc/mh-terminal-test"));
   std::ifstream in(root_ / "in.txt");
   std::string line;
   std::getline(in, line);
