@@ -43,7 +43,6 @@ std::vector<double> BenchPty(int rounds) {
   (*session)->Wait(settle, std::chrono::seconds(5));
   std::vector<double> times;
   for (int i = 0; i < rounds; ++i) {
-    std::string expect = "\n" + std::to_string(i + 1000) + "\n";
     auto start = Clock::now();
     (void)(*session)->SendText("echo $((" + std::to_string(i) + "+1000))\r",
                                std::chrono::seconds(5));
