@@ -104,7 +104,8 @@ Result<llm::ToolCall> V11Call(const Json& call, const std::string& where, size_t
     if (it->is_string()) {
       Result<Json> parsed = ParseJson(it->get<std::string>());
       if (!parsed.ok() || !parsed->is_object())
-        return DataLossError(state.source + ": " + where + ".function.arguments is not a JSON object");
+        return DataLossError(state.source + ": " + where +
+                             ".function.arguments is not a JSON object");
       args = std::move(*parsed);
     } else if (it->is_object()) {
       args = *it;
@@ -141,7 +142,8 @@ Result<llm::ModelResponse> MiniTurn(const Json& message, size_t index, bool v11,
     return MakeTurn(std::move(text), std::move(calls), RecordedUsage(message));
   }
   if (auto it = message.find("tool_calls"); it != message.end() && !it->is_null()) {
-    if (!it->is_array()) return DataLossError(state.source + ": " + where + ".tool_calls is not a list");
+    if (!it->is_array())
+      return DataLossError(state.source + ": " + where + ".tool_calls is not a list");
     for (size_t j = 0; j < it->size() && !state.submitted; ++j) {
       std::string call_where = where + ".tool_calls[" + std::to_string(j) + "]";
       ASSIGN_OR_RETURN(llm::ToolCall call, V11Call((*it)[j], call_where, turn, state));
@@ -154,8 +156,8 @@ Result<llm::ModelResponse> MiniTurn(const Json& message, size_t index, bool v11,
 Status CheckFormat(const Json& root, const std::string& source, bool* v11) {
   auto it = root.find("trajectory_format");
   if (it == root.end() || !it->is_string()) {
-    return InvalidArgumentError(source + ": no trajectory_format; known formats: " +
-                                std::string(kKnownFormats));
+    return InvalidArgumentError(
+        source + ": no trajectory_format; known formats: " + std::string(kKnownFormats));
   }
   std::string format = it->get<std::string>();
   if (format != kFormatV1 && format != kFormatV11) {
@@ -182,14 +184,15 @@ Result<Trajectory> ParseEventLines(const std::string& text, const std::string& s
     Result<Json> parsed = ParseJson(line);
     if (!parsed.ok()) {
       return InvalidArgumentError(where + ": neither a JSON trajectory nor JSON lines of events (" +
-                                  parsed.error().message() + "); known formats: " +
-                                  std::string(kKnownFormats));
+                                  parsed.error().message() +
+                                  "); known formats: " + std::string(kKnownFormats));
     }
     if (!parsed->is_object() || !(*parsed)["kind"].is_string() || !parsed->contains("payload"))
       return DataLossError(where + ": an event needs a string kind and a payload");
     const Json& payload = (*parsed)["payload"];
-    events.push_back({.kind = (*parsed)["kind"].get<std::string>(),
-                      .payload = payload.is_string() ? payload.get<std::string>() : DumpJson(payload)});
+    events.push_back(
+        {.kind = (*parsed)["kind"].get<std::string>(),
+         .payload = payload.is_string() ? payload.get<std::string>() : DumpJson(payload)});
   }
   return ParseSessionEvents(events, source);
 }
@@ -262,7 +265,7 @@ Result<Trajectory> ParseMiniSweAgentTrajectory(const Json& root, std::string sou
   MiniState state{.source = source,
                   .summary = "Replay of " + (instance.empty() ? source : instance) + " (" +
                              std::string(TrajectoryFormatName(t.format)) + ")"};
-  for (size_t i = 0; i < messages->size() && !state.submitted; ++i) {
+  for (size_t i = 0; i < messages->size(); ++i) {
     const Json& message = (*messages)[i];
     if (!message.is_object() || !message.contains("role") || !message["role"].is_string())
       return DataLossError(source + ": messages[" + std::to_string(i) + "] has no role");
@@ -270,7 +273,7 @@ Result<Trajectory> ParseMiniSweAgentTrajectory(const Json& root, std::string sou
     if (role == "user" && t.task.empty() && t.turns.empty()) t.task = ContentText(message);
     if (role == "exit" && t.submission.empty())
       t.submission = StringAt(message, {"extra", "submission"});
-    if (role != "assistant") continue;
+    if (role != "assistant" || state.submitted) continue;  // The run ended at submit.
     ASSIGN_OR_RETURN(llm::ModelResponse turn, MiniTurn(message, i, v11, t.turns.size(), state));
     t.turns.push_back(std::move(turn));
   }
@@ -298,12 +301,12 @@ Result<Trajectory> ParseSessionEvents(const std::vector<store::Event>& events, s
     if (!message.ok()) return DataLossError(where + ": " + message.error().message());
     if (message->role != llm::Role::kAssistant)
       return DataLossError(where + ": the message is not the assistant's");
-    llm::Usage usage = payload->contains("usage") ? events::UsageFromJson((*payload)["usage"])
-                                                  : llm::Usage{};
+    llm::Usage usage =
+        payload->contains("usage") ? events::UsageFromJson((*payload)["usage"]) : llm::Usage{};
     llm::ModelResponse turn = MakeTurn("", {}, usage);
     turn.message = std::move(*message);
-    turn.stop_reason = turn.message.tool_calls.empty() ? llm::StopReason::kEndTurn
-                                                       : llm::StopReason::kToolUse;
+    turn.stop_reason =
+        turn.message.tool_calls.empty() ? llm::StopReason::kEndTurn : llm::StopReason::kToolUse;
     t.turns.push_back(std::move(turn));
   }
   if (t.turns.empty()) return DataLossError(source + ": the session has no recorded model replies");
@@ -314,7 +317,8 @@ Result<Trajectory> LoadSessionFromStore(const std::string& store_path,
                                         const std::string& session_id) {
   std::string source = store_path + "#" + session_id;
   std::error_code ec;
-  if (!fs::is_regular_file(store_path, ec)) return NotFoundError("replay: no store at " + store_path);
+  if (!fs::is_regular_file(store_path, ec))
+    return NotFoundError("replay: no store at " + store_path);
   ASSIGN_OR_RETURN(std::unique_ptr<store::Store> store, store::OpenSqliteStore(store_path));
   Result<store::SessionRecord> record = store->GetSession(session_id);
   if (!record.ok()) {

@@ -77,8 +77,7 @@ Result<Trajectory> LoadTrajectory(std::string_view spec);
 // The loaders behind LoadTrajectory, for tests and other callers. `source` names the
 // input in errors.
 Result<Trajectory> ParseMiniSweAgentTrajectory(const Json& root, std::string source);
-Result<Trajectory> ParseSessionEvents(const std::vector<store::Event>& events,
-                                      std::string source);
+Result<Trajectory> ParseSessionEvents(const std::vector<store::Event>& events, std::string source);
 // Reads `session_id` from the store at `store_path` (events and session record).
 Result<Trajectory> LoadSessionFromStore(const std::string& store_path,
                                         const std::string& session_id);

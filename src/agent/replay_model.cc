@@ -27,10 +27,9 @@ llm::CallId ReplayModel::Complete(llm::ModelRequest request,
   std::lock_guard lock(mutex_);
   next_ = std::max(next_, answered);
   Result<llm::ModelResponse> reply =
-      next_ < turns_.size()
-          ? Result<llm::ModelResponse>(turns_[next_++])
-          : FailedPreconditionError("replay: the trajectory has no more turns (" +
-                                    std::to_string(turns_.size()) + " replayed)");
+      next_ < turns_.size() ? Result<llm::ModelResponse>(turns_[next_++])
+                            : FailedPreconditionError("replay: the trajectory has no more turns (" +
+                                                      std::to_string(turns_.size()) + " replayed)");
   llm::CallId id = next_id_++;
   queue_.push_back({id, std::move(reply), std::move(observer)});
   ready_.notify_one();
@@ -118,17 +117,17 @@ std::string Stat(const FileStat* s) {
 // "GIT_*" settings that make git ignore the user's and system configuration.
 Result<std::string> GitDiff(sandbox::ProcessRunner& runner, const std::string& repo,
                             const std::string& from, const std::string& to) {
-  sandbox::ProcessSpec spec{.argv = {"git", "-C", repo, "diff", "--no-color", "--no-ext-diff",
-                                     from, to, "--"},
-                            .env = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/nonexistent",
-                                    "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null"},
-                            .time_limit = std::chrono::seconds(60),
-                            .output_head_bytes = 64 << 20,
-                            .output_tail_bytes = 0};
+  sandbox::ProcessSpec spec{
+      .argv = {"git", "-C", repo, "diff", "--no-color", "--no-ext-diff", from, to, "--"},
+      .env = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/nonexistent", "GIT_CONFIG_NOSYSTEM=1",
+              "GIT_CONFIG_GLOBAL=/dev/null"},
+      .time_limit = std::chrono::seconds(60),
+      .output_head_bytes = 64 << 20,
+      .output_tail_bytes = 0};
   ASSIGN_OR_RETURN(sandbox::ProcessResult r, runner.Run(spec));
   if (!r.ok() || r.stdout_truncated) {
-    return InternalError("git diff " + from + " " + to + " in " + repo + " failed: " +
-                         r.stderr_text.substr(0, 500));
+    return InternalError("git diff " + from + " " + to + " in " + repo +
+                         " failed: " + r.stderr_text.substr(0, 500));
   }
   return r.stdout_text;
 }
@@ -175,8 +174,8 @@ DiffComparison CompareDiffs(std::string_view recorded, std::string_view produced
   bool listed = false;
   for (const auto& [path, pair] : files) {
     if (pair.first != nullptr && pair.second != nullptr && *pair.first == *pair.second) continue;
-    c.report += "  " + path + ": recorded " + Stat(pair.first) + ", produced " +
-                Stat(pair.second) + "\n";
+    c.report +=
+        "  " + path + ": recorded " + Stat(pair.first) + ", produced " + Stat(pair.second) + "\n";
     listed = true;
   }
   if (!listed) c.report += "  same files and line counts; the changed lines differ\n";

@@ -35,15 +35,18 @@ Json V1Trajectory() {
             {"submission", kDiff},
             {"config", {{"environment", {{"cwd", "/testbed"}}}}}}},
           {"messages",
-           {Msg("system", "You are a helpful assistant."), Msg("user", "Fix the greeting."),
+           {Msg("system", "You are a helpful assistant."),
+            Msg("user", "Fix the greeting."),
             {{"role", "assistant"},
              {"content", Bash("edit", "sed -i 's/hello/hello world/' hello.py")},
-             {"extra", {{"response", {{"usage", {{"prompt_tokens", 120}, {"completion_tokens", 7}}}}}}}},
+             {"extra",
+              {{"response", {{"usage", {{"prompt_tokens", 120}, {"completion_tokens", 7}}}}}}}},
             Msg("user", "<returncode>0</returncode><output></output>"),
             Msg("assistant", "I forgot the block."),
             Msg("user", "Please always provide EXACTLY ONE action in triple backticks."),
-            Msg("assistant", Bash("done", "echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT && git add -A "
-                                          "&& git diff --cached")),
+            Msg("assistant", Bash("done",
+                                  "echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT && git add -A "
+                                  "&& git diff --cached")),
             Msg("user", kDiff)}}};
 }
 
@@ -57,7 +60,8 @@ Json V11Trajectory() {
   return {{"trajectory_format", "mini-swe-agent-1.1"},
           {"info", {{"config", {{"environment", {{"cwd", "/testbed"}}}}}}},
           {"messages",
-           {Msg("system", "sys"), Msg("user", "Fix it."),
+           {Msg("system", "sys"),
+            Msg("user", "Fix it."),
             {{"role", "assistant"},
              {"content", nullptr},
              {"tool_calls", {call("call_a", "cat hello.py"), call("call_b", "ls")}}},
@@ -73,7 +77,8 @@ Json V11Trajectory() {
 
 TEST(SingleBashBlockTest, FindsExactlyOneBlock) {
   EXPECT_EQ(SingleBashBlock("x\n```bash\nls -la\n```\n"), "ls -la");
-  EXPECT_EQ(SingleBashBlock("```bash  \n\ncd a && make\nmake test\n```"), "\ncd a && make\nmake test");
+  EXPECT_EQ(SingleBashBlock("```bash  \n\ncd a && make\nmake test\n```"), "cd a && make\nmake test")
+      << "leading blank lines belong to the opening, as in mini-swe-agent's regex";
   EXPECT_EQ(SingleBashBlock("no block here"), std::nullopt);
   EXPECT_EQ(SingleBashBlock("```bash\nls\n```\nand\n```bash\npwd\n```"), std::nullopt)
       << "two actions are a format error in mini-swe-agent";
@@ -259,7 +264,8 @@ class ReplayFileTest : public testing::SessionTest {
 };
 
 TEST_F(ReplayFileTest, LoadsFilesByContentAndRefusesWhatItCannotRead) {
-  Result<Trajectory> t = LoadTrajectory("replay:" + Write("t.json", DumpJson(V11Trajectory())).string());
+  Result<Trajectory> t =
+      LoadTrajectory("replay:" + Write("t.json", DumpJson(V11Trajectory())).string());
   ASSERT_TRUE(t.ok()) << t.error().ToString();
   EXPECT_EQ(t->format, TrajectoryFormat::kMiniSweAgent11);
 
@@ -281,14 +287,15 @@ TEST_F(ReplayFileTest, LoadsFilesByContentAndRefusesWhatItCannotRead) {
 }
 
 TEST_F(ReplayFileTest, EventLinesGiveTheRecordedRepliesAndUsage) {
-  std::string reply = DumpJson(
-      {{"kind", "model_reply"},
-       {"payload",
-        {{"message",
-          {{"role", "assistant"},
-           {"parts", {{{"text", "counting"}}}},
-           {"tool_calls", {{{"id", "c1"}, {"name", "count"}, {"raw_arguments", R"({"note":"x"})"}}}}}},
-         {"usage", {{"input_tokens", 50}, {"output_tokens", 5}}}}}});
+  std::string reply =
+      DumpJson({{"kind", "model_reply"},
+                {"payload",
+                 {{"message",
+                   {{"role", "assistant"},
+                    {"parts", {{{"text", "counting"}}}},
+                    {"tool_calls",
+                     {{{"id", "c1"}, {"name", "count"}, {"raw_arguments", R"({"note":"x"})"}}}}}},
+                  {"usage", {{"input_tokens", 50}, {"output_tokens", 5}}}}}});
   std::string lines = DumpJson({{"kind", "session_started"}, {"payload", {{"task", "count x"}}}}) +
                       "\n" + DumpJson({{"kind", "tool_result"}, {"payload", Json::object()}}) +
                       "\n" + reply + "\n";
@@ -300,8 +307,8 @@ TEST_F(ReplayFileTest, EventLinesGiveTheRecordedRepliesAndUsage) {
   EXPECT_EQ(t->turns[0].message.tool_calls[0].arguments["note"], "x");
   EXPECT_EQ(t->turns[0].usage.input_tokens, 50);
 
-  Result<Trajectory> bad =
-      LoadTrajectory(Write("b.jsonl", lines + R"({"kind":"model_reply","payload":{"x":1}})").string());
+  Result<Trajectory> bad = LoadTrajectory(
+      Write("b.jsonl", lines + R"({"kind":"model_reply","payload":{"x":1}})").string());
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message().find("event 4 (model_reply): no message"), std::string::npos)
       << bad.error().message();

@@ -97,8 +97,13 @@ class ReplayTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   int Git(const std::vector<std::string>& args, std::string* out = nullptr) {
-    std::vector<std::string> argv = {"/usr/bin/git", "-C", repo_.string(), "-c", "user.name=Test",
-                                     "-c", "user.email=test@localhost"};
+    std::vector<std::string> argv = {"/usr/bin/git",
+                                     "-C",
+                                     repo_.string(),
+                                     "-c",
+                                     "user.name=Test",
+                                     "-c",
+                                     "user.email=test@localhost"};
     argv.insert(argv.end(), args.begin(), args.end());
     int code = RunProcess(argv, dir_ / "git.out", dir_ / "git.err");
     if (out != nullptr) *out = ReadFile(dir_ / "git.out");
@@ -106,9 +111,9 @@ class ReplayTest : public ::testing::Test {
   }
 
   int Solve(const std::string& model, const std::string& session) {
-    std::vector<std::string> argv = {MH_MACROHARD_PATH, "solve",   "--repo",       repo_.string(),
-                                     "--task-file",     (dir_ / "task.md").string(), "--model",
-                                     model,             "--session-id", session};
+    std::vector<std::string> argv = {
+        MH_MACROHARD_PATH,           "solve",   "--repo", repo_.string(), "--task-file",
+        (dir_ / "task.md").string(), "--model", model,    "--session-id", session};
     int code = RunProcess(argv, dir_ / "out", dir_ / "err");
     out_ = ReadFile(dir_ / "out");
     err_ = ReadFile(dir_ / "err");
@@ -150,14 +155,16 @@ std::string Action(const std::string& command) {
 TEST_F(ReplayTest, MiniSweAgent1TrajectoryReproducesTheRecordedDiffInTestbed) {
   // Absolute /testbed paths only work when the worktree is mounted at the recorded cwd;
   // `cd` in one action does not carry over to the next.
-  Json messages = {Msg("system", "You are a helpful assistant."), Msg("user", "Fix the greeting."),
+  Json messages = {Msg("system", "You are a helpful assistant."),
+                   Msg("user", "Fix the greeting."),
                    Msg("assistant", Action("sed -i 's/hello/hello world/' /testbed/hello.py")),
                    Msg("user", "<returncode>0</returncode>\n<output>\n</output>"),
                    Msg("assistant", Action("cd /tmp && pwd")),
                    Msg("user", "<returncode>0</returncode>\n<output>\n/tmp\n</output>"),
                    Msg("assistant", Action("cat hello.py | grep -q 'hello world' && pwd")),
                    Msg("user", "<returncode>0</returncode>\n<output>\n/testbed\n</output>"),
-                   Msg("assistant", Action(kSubmitCommand)), Msg("user", kRecordedDiff)};
+                   Msg("assistant", Action(kSubmitCommand)),
+                   Msg("user", kRecordedDiff)};
   std::string path = WriteTrajectory({{"trajectory_format", "mini-swe-agent-1"},
                                       {"instance_id", "demo__greeting-1"},
                                       {"info", Info()},
@@ -178,9 +185,10 @@ TEST_F(ReplayTest, MiniSweAgent1TrajectoryReproducesTheRecordedDiffInTestbed) {
 
 TEST_F(ReplayTest, MiniSweAgent11TrajectoryReproducesTheRecordedDiff) {
   auto call = [](const std::string& id, const std::string& command) {
-    return Json{{"id", id},
-                {"type", "function"},
-                {"function", {{"name", "bash"}, {"arguments", mh::DumpJson({{"command", command}})}}}};
+    return Json{
+        {"id", id},
+        {"type", "function"},
+        {"function", {{"name", "bash"}, {"arguments", mh::DumpJson({{"command", command}})}}}};
   };
   Json messages = {
       Msg("system", "sys"),
@@ -188,7 +196,8 @@ TEST_F(ReplayTest, MiniSweAgent11TrajectoryReproducesTheRecordedDiff) {
       {{"role", "assistant"},
        {"content", "Edit and check."},
        {"tool_calls",
-        {call("call_1", "sed -i 's/hello/hello world/' hello.py"), call("call_2", "cat hello.py")}}},
+        {call("call_1", "sed -i 's/hello/hello world/' hello.py"),
+         call("call_2", "cat hello.py")}}},
       {{"role", "tool"}, {"tool_call_id", "call_1"}, {"content", ""}},
       {{"role", "tool"}, {"tool_call_id", "call_2"}, {"content", "print('hello world')"}},
       {{"role", "assistant"}, {"content", ""}, {"tool_calls", {call("call_3", kSubmitCommand)}}},
