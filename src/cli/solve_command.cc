@@ -1,0 +1,382 @@
+// `macrohard solve --repo PATH --task TEXT --model M`: one agent, one task, one repository.
+//
+// Makes a git worktree on a new branch from HEAD of PATH, runs a durable session (agent/)
+// with the built-in tools, commands sandboxed by bubblewrap over the worktree, prints one
+// line per step, and on submit commits the worktree on the branch with the agent's
+// summary. `--resume SESSION` continues a session after a crash or a limit. State lives
+// in the repository's git directory (never in the product's tree): the store at
+// GITDIR/macrohard/solve.db, worktrees under GITDIR/macrohard/worktrees/. docs/agent.md.
+//
+// Exit codes: 0 submitted, 1 failed (model error, limit, store), 2 bad usage or set-up,
+// 3 blocked (the agent asked a question).
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+
+#include "agent/prompts.h"
+#include "agent/replay.h"
+#include "agent/session.h"
+#include "base/ids.h"
+#include "base/json.h"
+#include "cli/commands.h"
+#include "cli/runtime.h"
+#include "sandbox/process.h"
+#include "sandbox/sandbox.h"
+#include "sandbox/worktree.h"
+#include "store/store.h"
+#include "tools/builtin_tools.h"
+
+namespace mh::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitBlocked = 3;
+
+struct SolveFlags {
+  std::string repo;
+  std::string task;
+  std::string task_file;
+  std::string model;
+  std::string resume;
+  std::string session_id;
+  std::string store;
+  std::string mount_path;
+  std::string branch;
+  std::string config;
+  int64_t max_steps = 50;
+  int64_t max_tokens = 0;
+  double max_cost = 0;
+  int64_t max_wall_seconds = 0;
+  int64_t context_window = 128'000;
+  bool no_stream = false;
+};
+
+// What solve keeps in the session record to resume: the worktree and the model.
+struct SolveState {
+  sandbox::Worktree worktree;
+  std::string repo;
+  std::string model;
+  std::string mount_path;
+};
+
+std::string StateToBlob(const SolveState& s) {
+  const sandbox::Worktree& w = s.worktree;
+  return DumpJson({{"repo", s.repo},
+                   {"model", s.model},
+                   {"mount_path", s.mount_path},
+                   {"worktree",
+                    {{"name", w.name},
+                     {"path", w.path},
+                     {"branch", w.branch},
+                     {"base_commit", w.base_commit},
+                     {"git_dir", w.git_dir},
+                     {"common_dir", w.common_dir}}}});
+}
+
+Result<SolveState> StateFromBlob(const std::string& blob) {
+  ASSIGN_OR_RETURN(Json j, ParseJson(blob));
+  try {
+    const Json& w = j.at("worktree");
+    return SolveState{.worktree = {.name = w.at("name"),
+                                   .path = w.at("path"),
+                                   .branch = w.at("branch"),
+                                   .base_commit = w.at("base_commit"),
+                                   .git_dir = w.at("git_dir"),
+                                   .common_dir = w.at("common_dir")},
+                      .repo = j.at("repo"),
+                      .model = j.at("model"),
+                      .mount_path = j.value("mount_path", "")};
+  } catch (const Json::exception& e) {
+    return DataLossError(std::string("the session was not started by solve: ") + e.what());
+  }
+}
+
+// The repository's git directory (shared by its worktrees), absolute.
+Result<std::string> GitCommonDir(sandbox::ProcessRunner& runner, const std::string& repo) {
+  sandbox::ProcessSpec spec{.argv = {"git", "-C", repo, "rev-parse", "--git-common-dir"},
+                            .env = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/nonexistent",
+                                    "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null"},
+                            .time_limit = std::chrono::seconds(30)};
+  ASSIGN_OR_RETURN(sandbox::ProcessResult r, runner.Run(spec));
+  if (!r.ok()) return NotFoundError("not a git repository: " + repo);
+  std::string dir = r.stdout_text;
+  while (!dir.empty() && (dir.back() == '\n' || dir.back() == '\r')) dir.pop_back();
+  fs::path p(dir);
+  if (p.is_relative()) p = fs::path(repo) / p;
+  return fs::weakly_canonical(p).string();
+}
+
+Result<std::string> ReadTask(const SolveFlags& flags) {
+  if (flags.task_file.empty()) return flags.task;
+  std::ifstream in(flags.task_file, std::ios::binary);
+  if (!in) return NotFoundError("cannot read the task file " + flags.task_file);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// "step 3  run_command  0.41s  1,204 tok  $0.0031".
+void PrintStep(const agent::StepReport& step) {
+  std::string tools;
+  for (const std::string& name : step.tools) tools += (tools.empty() ? "" : ",") + name;
+  if (tools.empty()) tools = "(no tool call)";
+  int64_t tokens = step.usage.input_tokens + step.usage.output_tokens +
+                   step.usage.cache_read_tokens + step.usage.cache_write_tokens;
+  std::printf("step %lld  %s%s  %.2fs  %s tok  $%.4f\n", static_cast<long long>(step.step),
+              tools.c_str(), step.any_error ? " (error)" : "",
+              static_cast<double>(step.duration.count()) / 1000.0, FormatCount(tokens).c_str(),
+              step.cost_usd);
+  std::fflush(stdout);
+}
+
+// The real parts one solve run wires together; destroyed in reverse order.
+struct SolveRun {
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<sandbox::RealProcessRunner> runner;
+  std::unique_ptr<sandbox::WorktreeManager> worktrees;
+  SolveState state;
+  std::string session_id;
+  std::unique_ptr<sandbox::SandboxedRunner> sandboxed;
+  std::unique_ptr<tools::ToolContext> tool_context;
+  tools::ToolRegistry registry;
+};
+
+Status OpenStoreAndWorktrees(const SolveFlags& flags, SolveRun& run) {
+  ASSIGN_OR_RETURN(run.runner, sandbox::RealProcessRunner::Create());
+  std::error_code ec;
+  std::string repo = fs::weakly_canonical(fs::absolute(flags.repo), ec).string();
+  if (ec) return NotFoundError("no repository at " + flags.repo);
+  ASSIGN_OR_RETURN(std::string git_dir, GitCommonDir(*run.runner, repo));
+  fs::path state_dir = fs::path(git_dir) / "macrohard";
+  std::string store_path = flags.store.empty() ? (state_dir / "solve.db").string() : flags.store;
+  fs::create_directories(fs::path(store_path).parent_path(), ec);
+  // kNormal: every step survives a crash of this process (kill -9), which is what resume
+  // needs; power loss may lose the last steps, and those are redone.
+  ASSIGN_OR_RETURN(run.store,
+                   store::OpenSqliteStore(store_path, {.durability = store::Durability::kNormal}));
+  ASSIGN_OR_RETURN(run.worktrees, sandbox::WorktreeManager::Create(
+                                      *run.runner, repo, (state_dir / "worktrees").string()));
+  run.state.repo = repo;
+  return Status::Ok();
+}
+
+// A new session: its worktree on a new branch from HEAD.
+Status PrepareNew(const SolveFlags& flags, SolveRun& run) {
+  run.session_id = flags.session_id.empty() ? NewId("ses") : flags.session_id;
+  std::string branch = flags.branch.empty() ? "macrohard/" + run.session_id : flags.branch;
+  ASSIGN_OR_RETURN(run.state.worktree, run.worktrees->Add(run.session_id, branch, "HEAD"));
+  run.state.model = flags.model;
+  run.state.mount_path = flags.mount_path;
+  return Status::Ok();
+}
+
+Status PrepareResume(const SolveFlags& flags, SolveRun& run) {
+  run.session_id = flags.resume;
+  ASSIGN_OR_RETURN(store::SessionRecord record, run.store->GetSession(flags.resume));
+  std::string repo = run.state.repo;
+  ASSIGN_OR_RETURN(run.state, StateFromBlob(record.state_blob));
+  if (!flags.model.empty()) run.state.model = flags.model;
+  if (run.state.repo != repo) {
+    return InvalidArgumentError("session " + flags.resume + " belongs to " + run.state.repo);
+  }
+  return Status::Ok();
+}
+
+Status MakeTools(SolveRun& run) {
+  const sandbox::Worktree& wt = run.state.worktree;
+  ASSIGN_OR_RETURN(
+      sandbox::Sandbox sandbox,
+      sandbox::Sandbox::Create({.worktree = wt.path, .mount_point = run.state.mount_path}));
+  run.sandboxed = std::make_unique<sandbox::SandboxedRunner>(*run.runner, std::move(sandbox));
+  RETURN_IF_ERROR(tools::RegisterBuiltinTools(run.registry));
+  ASSIGN_OR_RETURN(run.tool_context,
+                   tools::ToolContext::Create(
+                       {.workspace = {.root = wt.path, .mount_path = run.state.mount_path},
+                        .limits = {},
+                        .clock = &SystemClock(),
+                        .runner = run.runner.get(),
+                        .command_runner = run.sandboxed.get()}));
+  return Status::Ok();
+}
+
+agent::SessionConfig MakeConfig(const SolveFlags& flags, const SolveRun& run,
+                                const std::string& task) {
+  const std::string& workdir =
+      run.state.mount_path.empty() ? run.state.worktree.path : run.state.mount_path;
+  agent::SessionConfig config;
+  config.id = run.session_id;
+  config.company_id = "solve";
+  config.role = "engineer";
+  config.role_prompt = agent::EngineerPrompt(workdir);
+  config.task = task;
+  config.state_blob = StateToBlob(run.state);
+  config.limits = {.max_steps = flags.max_steps,
+                   .max_tokens = flags.max_tokens,
+                   .max_cost_usd = flags.max_cost,
+                   .max_wall_time = std::chrono::seconds(flags.max_wall_seconds)};
+  config.context.window_tokens = flags.context_window;
+  config.stream = !flags.no_stream;
+  return config;
+}
+
+std::string CommitEffectKey(const std::string& session_id) { return "solve-commit:" + session_id; }
+
+void PrintSubmitted(const std::string& summary, const std::string& branch,
+                    const std::string& commit) {
+  std::printf("submitted: %s\nbranch %s\ncommit %s\n", summary.c_str(), branch.c_str(),
+              commit.c_str());
+}
+
+// The commit of a session whose submit was already committed (its worktree is gone).
+std::optional<Json> RecordedCommit(store::Store& store, const std::string& session_id) {
+  Result<std::optional<std::string>> done = store.GetEffect(CommitEffectKey(session_id));
+  if (!done.ok() || !done->has_value()) return std::nullopt;
+  Result<Json> detail = ParseJson(**done);
+  if (!detail.ok()) return std::nullopt;
+  return *detail;
+}
+
+// Commits the worktree on the branch, records that once, and removes the worktree. A run
+// killed between the commit and the record commits nothing new the next time (nothing
+// changed) and records the branch head.
+int FinishSubmitted(SolveRun& run, const agent::SessionResult& result) {
+  Result<sandbox::CommitOutcome> outcome = run.worktrees->CommitAll(
+      run.state.worktree, result.summary, {.name = "Macrohard", .email = "macrohard@localhost"});
+  if (!outcome.ok()) {
+    std::fprintf(stderr, "macrohard solve: submitted, but the commit failed: %s\n",
+                 outcome.error().ToString().c_str());
+    return kExitFailed;
+  }
+  if (!outcome->committed) std::printf("the agent changed nothing; the branch stays at its base\n");
+  Json detail = {{"commit", outcome->commit}, {"summary", result.summary}};
+  Result<bool> recorded =
+      run.store->RecordEffectOnce(CommitEffectKey(run.session_id), DumpJson(detail));
+  if (!recorded.ok()) {
+    std::fprintf(stderr, "macrohard solve: %s\n", recorded.error().ToString().c_str());
+  }
+  Status removed = run.worktrees->Remove(run.state.worktree);
+  if (!removed.ok()) std::fprintf(stderr, "macrohard solve: %s\n", removed.ToString().c_str());
+  PrintSubmitted(result.summary, run.state.worktree.branch, outcome->commit);
+  return 0;
+}
+
+int Report(SolveRun& run, const agent::SessionResult& result) {
+  const agent::SessionTotals& t = result.totals;
+  std::printf("%lld steps, %s tokens, $%.4f\n", static_cast<long long>(t.steps),
+              FormatCount(t.tokens()).c_str(), t.cost_usd);
+  switch (result.outcome) {
+    case agent::Outcome::kSubmitted:
+      return FinishSubmitted(run, result);
+    case agent::Outcome::kBlocked:
+      std::fprintf(stderr, "macrohard solve: blocked: the agent asks: %s\n",
+                   result.question.c_str());
+      return kExitBlocked;
+    default:
+      std::fprintf(stderr, "macrohard solve: failed: %s\n(resume with --resume %s)\n",
+                   result.status.ToString().c_str(), run.session_id.c_str());
+      return kExitFailed;
+  }
+}
+
+int Fail(int code, const Status& status) {
+  std::fprintf(stderr, "macrohard solve: %s\n", status.ToString().c_str());
+  return code;
+}
+
+int RunSolve(const SolveFlags& flags) {
+  InterruptWatcher interrupts;
+  Result<UserConfig> user_config = LoadUserConfig(flags.config);
+  if (!user_config.ok()) return Fail(kExitUsage, user_config.error());
+  Result<std::string> task = ReadTask(flags);
+  if (!task.ok()) return Fail(kExitUsage, task.error());
+  if (flags.resume.empty() && (task->empty() || flags.model.empty())) {
+    return Fail(kExitUsage,
+                InvalidArgumentError("a new session needs --task (or --task-file) and --model"));
+  }
+  // Replays (docs/replay.md): the recording is the model, its cwd the default mount path.
+  std::optional<agent::Trajectory> replay;
+  auto load_replay = [&replay](const std::string& name) -> Status {
+    if (replay || !agent::IsReplayModelName(name)) return Status::Ok();
+    ASSIGN_OR_RETURN(replay, agent::LoadTrajectory(name));
+    return Status::Ok();
+  };
+  if (Status s = load_replay(flags.model); !s.ok()) return Fail(kExitUsage, s);
+  SolveRun run;
+  Status prepared = OpenStoreAndWorktrees(flags, run);
+  if (prepared.ok())
+    prepared = flags.resume.empty() ? PrepareNew(flags, run) : PrepareResume(flags, run);
+  if (prepared.ok()) prepared = load_replay(run.state.model);
+  if (prepared.ok() && replay && flags.resume.empty() && flags.mount_path.empty())
+    run.state.mount_path = replay->cwd;
+  if (prepared.ok() && !flags.resume.empty()) {
+    if (std::optional<Json> done = RecordedCommit(*run.store, run.session_id)) {
+      std::printf("session %s was submitted and committed already\n", run.session_id.c_str());
+      PrintSubmitted(done->value("summary", ""), run.state.worktree.branch,
+                     done->value("commit", ""));
+      return 0;
+    }
+  }
+  if (prepared.ok()) prepared = MakeTools(run);
+  if (!prepared.ok()) return Fail(kExitUsage, prepared);
+
+  ModelRuntime runtime;
+  Result<std::unique_ptr<llm::Model>> model =
+      replay ? Result<std::unique_ptr<llm::Model>>(agent::MakeReplayModel(*replay))
+             : runtime.MakeModel(run.state.model, *user_config);
+  if (!model.ok()) return Fail(kExitUsage, model.error());
+  auto session = agent::Session::Open({.model = model->get(),
+                                       .registry = &run.registry,
+                                       .tool_context = run.tool_context.get(),
+                                       .store = run.store.get(),
+                                       .clock = &SystemClock()},
+                                      MakeConfig(flags, run, *task));
+  if (!session.ok()) return Fail(kExitFailed, session.error());
+  std::printf("session %s%s  branch %s  worktree %s\n", run.session_id.c_str(),
+              (*session)->resumed() ? " (resumed)" : "", run.state.worktree.branch.c_str(),
+              run.state.worktree.path.c_str());
+  std::fflush(stdout);
+  (*session)->set_step_callback(PrintStep);
+  agent::SessionResult result = agent::RunSession(**session, interrupts.token());
+  int code = Report(run, result);
+  if (replay && code == 0) {
+    const sandbox::Worktree& wt = run.state.worktree;
+    std::printf("%s", agent::ReplayReport(*run.runner, run.state.repo, wt.base_commit, wt.branch,
+                                          *replay).c_str());
+  }
+  return code;
+}
+
+}  // namespace
+
+Command RegisterSolve(CLI::App& app) {
+  auto flags = std::make_shared<SolveFlags>();  // Shared with the runner, which outlives this.
+  CLI::App* sub = app.add_subcommand("solve", "one agent solves one task in a git repository");
+  sub->add_option("--repo", flags->repo, "the git repository to work on")->required();
+  auto* task = sub->add_option("--task", flags->task, "what to do");
+  auto* task_file = sub->add_option("--task-file", flags->task_file, "read the task from a file");
+  task->excludes(task_file);
+  sub->add_option("--model,-m", flags->model, "model name (docs/models.md)")->envname("MH_MODEL");
+  sub->add_option("--resume", flags->resume, "continue the session with this id");
+  sub->add_option("--session-id", flags->session_id, "id for a new session (default: made up)");
+  sub->add_option("--store", flags->store, "state database (default GITDIR/macrohard/solve.db)");
+  sub->add_option("--mount-path", flags->mount_path,
+                  "where commands see the worktree, e.g. /testbed");
+  sub->add_option("--branch", flags->branch, "branch name (default macrohard/SESSION)");
+  sub->add_option("--config", flags->config, "TOML file with [prices] and [llm.base_urls]");
+  sub->add_option("--max-steps", flags->max_steps, "model turns before giving up (0: no limit)");
+  sub->add_option("--max-tokens", flags->max_tokens, "tokens before giving up (0: no limit)");
+  sub->add_option("--max-cost", flags->max_cost, "US dollars before giving up (0: no limit)");
+  sub->add_option("--max-wall-time", flags->max_wall_seconds,
+                  "seconds in model calls and tools before giving up (0: no limit)");
+  sub->add_option("--context-window", flags->context_window, "the model's context in tokens");
+  sub->add_flag("--no-stream", flags->no_stream, "ask for whole replies instead of streams");
+  return {sub, [flags] { return RunSolve(*flags); }};
+}
+
+}  // namespace mh::cli

@@ -1,0 +1,278 @@
+// `macrohard solve` end to end: the real binary in a child process, a git repository made
+// by the test, commands in bubblewrap, and the scripted model server in this process.
+// The crash test SIGKILLs the binary while a model call is held open by the server
+// (a `delay` fault), resumes it, and reads the server's request log and a side-effect
+// counter to prove that no recorded reply was requested again and no completed tool
+// call ran twice.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/json.h"
+#include "testing/fake_llm_server.h"
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+using mh::Json;
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// A child process with stdout and stderr in files; killed and reaped if still running
+// when destroyed.
+class Child {
+ public:
+  Child(const std::vector<std::string>& argv, const fs::path& out, const fs::path& err) {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    std::vector<std::string> env = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/nonexistent",
+                                    "LANG=C.UTF-8"};
+    std::vector<char*> envp;
+    for (std::string& e : env) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    if (posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), envp.data()) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&actions);
+  }
+  ~Child() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      Wait();
+    }
+  }
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+
+  // The exit code, or 128 + signal.
+  int Wait() {
+    int status = 0;
+    if (pid_ <= 0 || waitpid(pid_, &status, 0) != pid_) return -1;
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  void Kill() { kill(pid_, SIGKILL); }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+class SolveTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    dir_ = fs::temp_directory_path() / ("solve_e2e_" + name + "_" + std::to_string(getpid()));
+    fs::remove_all(dir_);
+    repo_ = dir_ / "repo";
+    fs::create_directories(repo_);
+    std::ofstream(repo_ / "README") << "a small product\n";
+    ASSERT_EQ(Git({"init", "-q", "-b", "main"}), 0);
+    ASSERT_EQ(Git({"add", "README"}), 0);
+    ASSERT_EQ(Git({"commit", "-q", "-m", "initial"}), 0);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  int Git(const std::vector<std::string>& args, std::string* out = nullptr) {
+    std::vector<std::string> argv = {"/usr/bin/git",
+                                     "-C",
+                                     repo_.string(),
+                                     "-c",
+                                     "user.name=Test",
+                                     "-c",
+                                     "user.email=test@localhost"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    Child child(argv, dir_ / "git.out", dir_ / "git.err");
+    int code = child.Wait();
+    if (out != nullptr) *out = ReadFile(dir_ / "git.out");
+    return code;
+  }
+
+  void StartServer(const Json& scenario) {
+    auto server = mh::testing::FakeLlmServer::Start(mh::DumpJson(scenario), {});
+    ASSERT_TRUE(server.ok()) << server.error().ToString();
+    server_ = std::move(*server);
+  }
+
+  std::vector<std::string> SolveArgs(std::vector<std::string> extra) {
+    std::vector<std::string> argv = {MH_MACROHARD_PATH, "solve", "--repo", repo_.string()};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return argv;
+  }
+  std::string Model() const { return server_->base_url() + "/v1#fake-model"; }
+
+  // Runs solve to its end; returns the exit code, with stdout and stderr kept.
+  int Solve(std::vector<std::string> extra) {
+    Child child(SolveArgs(std::move(extra)), dir_ / "out", dir_ / "err");
+    int code = child.Wait();
+    out_ = ReadFile(dir_ / "out");
+    err_ = ReadFile(dir_ / "err");
+    return code;
+  }
+
+  // How many requests the server has seen with `results` tool results.
+  int RequestsWith(int results) const {
+    int n = 0;
+    for (const Json& r : server_->requests()) n += r.value("tool_results", -1) == results;
+    return n;
+  }
+
+  // Waits (bounded) until a request with `results` tool results has arrived.
+  bool WaitForRequestWith(int results) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (RequestsWith(results) > 0) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return false;
+  }
+
+  std::string Show(const std::string& what) {
+    std::string out;
+    EXPECT_EQ(Git({"show", what}, &out), 0) << what;
+    return out;
+  }
+
+  fs::path dir_;
+  fs::path repo_;
+  std::unique_ptr<mh::testing::FakeLlmServer> server_;
+  std::string out_;
+  std::string err_;
+};
+
+Json Call(const std::string& name, Json arguments) {
+  return {{"name", name}, {"arguments", std::move(arguments)}};
+}
+
+Json Turn(int tool_results, Json call) {
+  return {{"when", {{"tool_results", tool_results}}}, {"tool_calls", Json::array({call})}};
+}
+
+TEST_F(SolveTest, WritesReadsAndSubmitsACommitOnABranch) {
+  Json scenario = {
+      {"name", "write-read-submit"},
+      {"turns",
+       {Turn(0, Call("write_file", {{"path", "hello.txt"}, {"content", "hello world\n"}})),
+        Turn(1, Call("run_command", {{"command", "cat hello.txt && echo checked >> log.txt"}})),
+        {{"when", {{"tool_results", 2}, {"last_contains", "hello world"}}},
+         {"text", "The file is there."},
+         {"tool_calls", {Call("submit", {{"summary", "Add hello.txt"}})}}}}}};
+  StartServer(scenario);
+
+  int code = Solve({"--task", "Create hello.txt saying hello world", "--model", Model(),
+                    "--session-id", "ses_e2e"});
+  ASSERT_EQ(code, 0) << out_ << err_;
+  EXPECT_NE(out_.find("step 1  write_file"), std::string::npos) << out_;
+  EXPECT_NE(out_.find("step 2  run_command"), std::string::npos) << out_;
+  EXPECT_NE(out_.find("step 3  submit"), std::string::npos) << out_;
+  EXPECT_NE(out_.find(" tok  $"), std::string::npos) << out_;
+  EXPECT_NE(out_.find("branch macrohard/ses_e2e"), std::string::npos) << out_;
+
+  EXPECT_EQ(Show("macrohard/ses_e2e:hello.txt"), "hello world\n");
+  EXPECT_EQ(Show("macrohard/ses_e2e:log.txt"), "checked\n");
+  std::string subject;
+  Git({"log", "-1", "--format=%s", "macrohard/ses_e2e"}, &subject);
+  EXPECT_EQ(subject, "Add hello.txt\n");
+  std::string files;
+  Git({"ls-tree", "-r", "--name-only", "macrohard/ses_e2e"}, &files);
+  EXPECT_EQ(files, "README\nhello.txt\nlog.txt\n") << "the store never lands in the commit";
+  std::string status;
+  Git({"status", "--porcelain"}, &status);
+  EXPECT_EQ(status, "") << "the user's checkout is untouched";
+}
+
+TEST_F(SolveTest, FailsWithTheReasonWhenALimitIsReached) {
+  StartServer({{"name", "busy"},
+               {"turns", {{{"tool_calls", {Call("run_command", {{"command", "true"}})}}}}}});
+  int code = Solve({"--task", "loop", "--model", Model(), "--max-steps", "2"});
+  EXPECT_EQ(code, 1);
+  EXPECT_NE(err_.find("step limit reached"), std::string::npos) << err_;
+  EXPECT_NE(err_.find("--resume ses_"), std::string::npos) << err_;
+  EXPECT_EQ(RequestsWith(0) + RequestsWith(1), 2);
+}
+
+TEST_F(SolveTest, BlockedAgentExitsWithItsQuestion) {
+  StartServer({{"name", "ask"},
+               {"turns", {Turn(0, Call("ask_for_help", {{"question", "Which database?"}}))}}});
+  int code = Solve({"--task", "add storage", "--model", Model()});
+  EXPECT_EQ(code, 3);
+  EXPECT_NE(err_.find("Which database?"), std::string::npos) << err_;
+}
+
+// Each command appends a line to counter.txt: a completed call that ran twice would
+// leave a duplicate line. Turns 2 and 3 are held by the server on their first request,
+// which gives the kill a deterministic window.
+Json CrashScenario() {
+  auto counting = [](int results, const std::string& word, bool held) {
+    Json turn =
+        Turn(results, Call("run_command", {{"command", "echo " + word + " >> counter.txt"}}));
+    if (held) turn["fault"] = {{"kind", "delay"}, {"delay_ms", 60'000}, {"times", 1}};
+    return turn;
+  };
+  return {{"name", "crash"},
+          {"turns",
+           {counting(0, "one", false), counting(1, "two", true), counting(2, "three", true),
+            Turn(3, Call("submit", {{"summary", "Count to three"}}))}}};
+}
+
+TEST_F(SolveTest, KilledAtAnyStepResumesWithoutRepeatingRepliesOrCalls) {
+  StartServer(CrashScenario());
+  std::vector<std::string> start = {"--task", "count",        "--model",
+                                    Model(),  "--session-id", "ses_crash"};
+  {
+    // Killed while asking for step 2: step 1's reply and result are recorded.
+    Child first(SolveArgs(start), dir_ / "out1", dir_ / "err1");
+    ASSERT_TRUE(WaitForRequestWith(1)) << ReadFile(dir_ / "err1");
+    first.Kill();
+    EXPECT_EQ(first.Wait(), 128 + SIGKILL);
+  }
+  {
+    // Resumed, then killed again while asking for step 3.
+    Child second(SolveArgs({"--resume", "ses_crash"}), dir_ / "out2", dir_ / "err2");
+    ASSERT_TRUE(WaitForRequestWith(2)) << ReadFile(dir_ / "err2");
+    second.Kill();
+    EXPECT_EQ(second.Wait(), 128 + SIGKILL);
+  }
+  ASSERT_EQ(Solve({"--resume", "ses_crash"}), 0) << out_ << err_;
+  EXPECT_NE(out_.find("(resumed)"), std::string::npos) << out_;
+
+  // Replies recorded before a kill were never asked for again; only the two requests
+  // cut off by a kill were repeated.
+  EXPECT_EQ(RequestsWith(0), 1);
+  EXPECT_EQ(RequestsWith(1), 2);
+  EXPECT_EQ(RequestsWith(2), 2);
+  EXPECT_EQ(RequestsWith(3), 1);
+  EXPECT_EQ(Show("macrohard/ses_crash:counter.txt"), "one\ntwo\nthree\n");
+  std::string subject;
+  Git({"log", "-1", "--format=%s", "macrohard/ses_crash"}, &subject);
+  EXPECT_EQ(subject, "Count to three\n");
+
+  // A submitted session resumed again only reports its commit.
+  ASSERT_EQ(Solve({"--resume", "ses_crash"}), 0) << out_ << err_;
+  EXPECT_NE(out_.find("commit "), std::string::npos);
+  EXPECT_EQ(RequestsWith(3), 1);
+}
+
+}  // namespace
