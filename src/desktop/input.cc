@@ -210,7 +210,10 @@ Status Desktop::Type(std::string_view text) {
     FakeKey(d.dpy, place.keycode, true);
     FakeKey(d.dpy, place.keycode, false);
     if (place.shift) FakeKey(d.dpy, shift.keycode, false);
-    if ((i + 1) % kTypeSyncEvery == 0) RETURN_IF_ERROR(d.Sync());
+    if ((i + 1) % kTypeSyncEvery == 0) {
+      RETURN_IF_ERROR(d.Sync());
+      d.watchdog->Arm(d.options.action_limit);  // The limit is per chunk of a long text.
+    }
   }
   return d.Sync();
 }

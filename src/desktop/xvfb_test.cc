@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "desktop/desktop.h"
 
@@ -25,9 +26,16 @@ TEST(VirtualDisplayTest, StartsWithAPrivateCookieAndCleansUp) {
     auto desktop = Desktop::Connect((*display)->name(), auth);
     ASSERT_TRUE(desktop.ok()) << desktop.error().ToString();
     EXPECT_EQ((*desktop)->size(), (Size{800, 600}));
-    // Without the cookie the server refuses the connection.
-    auto intruder = Desktop::Connect((*display)->name(), "/dev/null");
-    EXPECT_FALSE(intruder.ok());
+    // A client with another cookie is refused.
+    std::string wrong = auth + ".wrong";
+    {
+      std::ofstream out(wrong, std::ios::binary);
+      std::string entry("\xff\xff\0\0\0\0\0\x12MIT-MAGIC-COOKIE-1\0\x10", 28);
+      out << entry << std::string(16, 'x');
+    }
+    auto intruder = Desktop::Connect((*display)->name(), wrong);
+    ASSERT_FALSE(intruder.ok());
+    EXPECT_EQ(intruder.error().code(), StatusCode::kUnavailable);
   }
   EXPECT_FALSE(std::filesystem::exists(auth));
   EXPECT_FALSE(std::filesystem::exists(socket));
