@@ -59,8 +59,8 @@ struct Fixture {
 };
 
 Fixture& Shared() {
-  static Fixture* fixture = new Fixture();
-  return *fixture;
+  static Fixture fixture;  // Destroyed at exit: Xvfb stopped, the apps end with it.
+  return fixture;
 }
 
 void BM_CaptureAndPng(benchmark::State& state) {
