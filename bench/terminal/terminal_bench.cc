@@ -57,9 +57,10 @@ std::vector<double> BenchPty(int rounds) {
 }
 
 std::vector<double> BenchTmux(int rounds) {
-  std::system("tmux -L mhbench kill-server 2>/dev/null; "
-              "env -i PATH=/usr/bin:/bin HOME=/tmp TERM=xterm-256color PS1='$ ' "
-              "tmux -L mhbench -f /dev/null new-session -d -x 80 -y 24 bash --norc --noprofile -i");
+  std::system(
+      "tmux -L mhbench kill-server 2>/dev/null; "
+      "env -i PATH=/usr/bin:/bin HOME=/tmp TERM=xterm-256color PS1='$ ' "
+      "tmux -L mhbench -f /dev/null new-session -d -x 80 -y 24 bash --norc --noprofile -i");
   std::system("sleep 0.3");
   std::vector<double> times;
   for (int i = 0; i < rounds; ++i) {

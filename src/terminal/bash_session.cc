@@ -111,9 +111,10 @@ Result<BashCommandResult> BashSession::Run(const std::string& command, milliseco
     result.note = "timed out after " + seconds + "s: interrupted with C-c";
   } else if (!done) {
     std::optional<ExitInfo> ended = c.eof ? shell_->Poll() : std::nullopt;
-    result.note = result.timed_out || !c.eof
-                      ? "timed out after " + seconds + "s and did not stop on C-c"
-                      : "the shell exited" + (ended ? " (" + ended->Describe() + ")" : std::string());
+    result.note =
+        result.timed_out || !c.eof
+            ? "timed out after " + seconds + "s and did not stop on C-c"
+            : "the shell exited" + (ended ? " (" + ended->Describe() + ")" : std::string());
     result.note += "; the shell was restarted: cwd and variables were reset";
     result.restarted = true;
     RETURN_IF_ERROR(Restart());

@@ -32,7 +32,7 @@ struct BashOptions {
 };
 
 struct BashCommandResult {
-  std::string output;            // Head and tail, the cut marked.
+  std::string output;  // Head and tail, the cut marked.
   bool truncated = false;
   uint64_t output_bytes = 0;     // All bytes printed, kept or not.
   std::optional<int> exit_code;  // When the command completed (also after C-c).

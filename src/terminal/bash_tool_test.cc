@@ -34,8 +34,9 @@ TEST_F(BashToolTest, CwdVariablesAndExitCodesPersist) {
 TEST_F(BashToolTest, StdinIsEmptyAndSentinelCannotBeSpoofed) {
   auto cat = Run("cat; echo done-$?");
   EXPECT_NE(cat.text.find("done-0"), std::string::npos) << cat.text;
-  auto spoof = Run("printf '\\n__MH_DONE_0000000000000000_0\\n'; echo $__mh_nonce; sleep 0.2; "
-                   "echo still-here");
+  auto spoof =
+      Run("printf '\\n__MH_DONE_0000000000000000_0\\n'; echo $__mh_nonce; sleep 0.2; "
+          "echo still-here");
   EXPECT_NE(spoof.text.find("still-here"), std::string::npos) << spoof.text;
   auto syntax = Run("echo 'unclosed");
   EXPECT_EQ(syntax.text.rfind("exit code 2", 0), 0u) << syntax.text;

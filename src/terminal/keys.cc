@@ -22,17 +22,28 @@ struct NamedKey {
 };
 
 constexpr NamedKey kNamedKeys[] = {
-    {"enter", VTERM_KEY_ENTER, 0},       {"return", VTERM_KEY_ENTER, 0},
-    {"ret", VTERM_KEY_ENTER, 0},         {"tab", VTERM_KEY_TAB, 0},
-    {"escape", VTERM_KEY_ESCAPE, 0},     {"esc", VTERM_KEY_ESCAPE, 0},
-    {"backspace", VTERM_KEY_BACKSPACE, 0}, {"bs", VTERM_KEY_BACKSPACE, 0},
-    {"up", VTERM_KEY_UP, 0},             {"down", VTERM_KEY_DOWN, 0},
-    {"left", VTERM_KEY_LEFT, 0},         {"right", VTERM_KEY_RIGHT, 0},
-    {"home", VTERM_KEY_HOME, 0},         {"end", VTERM_KEY_END, 0},
-    {"pageup", VTERM_KEY_PAGEUP, 0},     {"pgup", VTERM_KEY_PAGEUP, 0},
-    {"pagedown", VTERM_KEY_PAGEDOWN, 0}, {"pgdn", VTERM_KEY_PAGEDOWN, 0},
-    {"insert", VTERM_KEY_INS, 0},        {"ins", VTERM_KEY_INS, 0},
-    {"delete", VTERM_KEY_DEL, 0},        {"del", VTERM_KEY_DEL, 0},
+    {"enter", VTERM_KEY_ENTER, 0},
+    {"return", VTERM_KEY_ENTER, 0},
+    {"ret", VTERM_KEY_ENTER, 0},
+    {"tab", VTERM_KEY_TAB, 0},
+    {"escape", VTERM_KEY_ESCAPE, 0},
+    {"esc", VTERM_KEY_ESCAPE, 0},
+    {"backspace", VTERM_KEY_BACKSPACE, 0},
+    {"bs", VTERM_KEY_BACKSPACE, 0},
+    {"up", VTERM_KEY_UP, 0},
+    {"down", VTERM_KEY_DOWN, 0},
+    {"left", VTERM_KEY_LEFT, 0},
+    {"right", VTERM_KEY_RIGHT, 0},
+    {"home", VTERM_KEY_HOME, 0},
+    {"end", VTERM_KEY_END, 0},
+    {"pageup", VTERM_KEY_PAGEUP, 0},
+    {"pgup", VTERM_KEY_PAGEUP, 0},
+    {"pagedown", VTERM_KEY_PAGEDOWN, 0},
+    {"pgdn", VTERM_KEY_PAGEDOWN, 0},
+    {"insert", VTERM_KEY_INS, 0},
+    {"ins", VTERM_KEY_INS, 0},
+    {"delete", VTERM_KEY_DEL, 0},
+    {"del", VTERM_KEY_DEL, 0},
     {"space", 0, ' '},
 };
 
@@ -59,7 +70,11 @@ bool TakeModifier(std::string& rest, int& mods) {
 uint32_t SingleCodepoint(std::string_view s) {
   if (s.empty()) return 0;
   auto b = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
-  size_t len = b(0) < 0x80 ? 1 : (b(0) >> 5) == 6 ? 2 : (b(0) >> 4) == 14 ? 3 : (b(0) >> 3) == 30 ? 4 : 0;
+  size_t len = b(0) < 0x80         ? 1
+               : (b(0) >> 5) == 6  ? 2
+               : (b(0) >> 4) == 14 ? 3
+               : (b(0) >> 3) == 30 ? 4
+                                   : 0;
   if (len == 0 || len != s.size()) return 0;
   if (len == 1) return b(0);
   uint32_t cp = b(0) & (0x7f >> len);

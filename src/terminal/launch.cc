@@ -54,8 +54,8 @@ Result<PtyOptions> PrepareLaunch(const LaunchRequest& request, tools::ToolContex
   options.argv.insert(options.argv.end(), request.argv.begin(), request.argv.end());
   auto* sandboxed = dynamic_cast<sandbox::SandboxedRunner*>(runner);
   if (sandboxed == nullptr) {
-    options.env = MergeEnv({"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "LANG=C.UTF-8"},
-                           request.env);
+    options.env =
+        MergeEnv({"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "LANG=C.UTF-8"}, request.env);
     options.cwd = ctx.workspace().root.string();
     return options;
   }

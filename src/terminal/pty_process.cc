@@ -1,6 +1,7 @@
 #include "terminal/pty_process.h"
 
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
@@ -12,7 +13,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <linux/close_range.h>
 
 #include "sandbox/process.h"
 

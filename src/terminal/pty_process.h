@@ -43,8 +43,8 @@ struct PtyOptions {
 
 // How the program ended.
 struct ExitInfo {
-  int exit_code = -1;   // When it exited; -1 otherwise.
-  int term_signal = 0;  // When a signal killed it.
+  int exit_code = -1;            // When it exited; -1 otherwise.
+  int term_signal = 0;           // When a signal killed it.
   std::string Describe() const;  // "exit code 0", "killed by signal 9".
 };
 

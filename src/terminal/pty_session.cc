@@ -24,7 +24,8 @@ const char* WaitOutcomeName(WaitOutcome outcome) {
 
 Result<std::unique_ptr<PtySession>> PtySession::Start(const PtyOptions& options) {
   ASSIGN_OR_RETURN(std::unique_ptr<PtyProcess> process, PtyProcess::Start(options));
-  return std::unique_ptr<PtySession>(new PtySession(std::move(process), options.rows, options.cols));
+  return std::unique_ptr<PtySession>(
+      new PtySession(std::move(process), options.rows, options.cols));
 }
 
 void PtySession::Consume(const std::string& bytes) {

@@ -29,8 +29,8 @@ enum class WaitOutcome {
 const char* WaitOutcomeName(WaitOutcome outcome);
 
 struct WaitCondition {
-  std::string text;                // Non-empty: wait until it appears.
-  std::optional<std::regex> regex;  // Set: wait until it matches.
+  std::string text;                    // Non-empty: wait until it appears.
+  std::optional<std::regex> regex;     // Set: wait until it matches.
   std::chrono::milliseconds quiet{0};  // Positive: wait until no output for this long.
 };
 

@@ -74,7 +74,8 @@ TEST(PtySessionTest, ResizeChangesWhatProgramsSee) {
   ASSERT_TRUE(bash->SendText("echo cols=$(tput cols)\r", milliseconds(2000)).ok());
   ASSERT_EQ(bash->Wait(Until("cols=80"), milliseconds(10000)), WaitOutcome::kMatched);
   ASSERT_TRUE(bash->Resize(30, 120).ok());
-  ASSERT_TRUE(bash->SendText("echo cols=$(tput cols) lines=$(tput lines)\r", milliseconds(2000)).ok());
+  ASSERT_TRUE(
+      bash->SendText("echo cols=$(tput cols) lines=$(tput lines)\r", milliseconds(2000)).ok());
   EXPECT_EQ(bash->Wait(Until("cols=120 lines=30"), milliseconds(10000)), WaitOutcome::kMatched)
       << bash->screen().Text();
   EXPECT_EQ(bash->screen().cols(), 120);

@@ -2,7 +2,6 @@
 
 #include <vterm.h>
 
-
 namespace mh::terminal {
 namespace {
 
@@ -54,9 +53,8 @@ Screen::Screen(int rows, int cols, size_t scrollback_lines)
   vterm_output_set_callback(vt_, &Screen::Output, this);
   screen_ = vterm_obtain_screen(vt_);
   static const VTermScreenCallbacks kCallbacks = {
-      .sb_pushline = [](int cols, const VTermScreenCell* cells, void* user) {
-        return PushLine(cols, cells, user);
-      },
+      .sb_pushline = [](int cols, const VTermScreenCell* cells,
+                        void* user) { return PushLine(cols, cells, user); },
   };
   vterm_screen_set_callbacks(screen_, &kCallbacks, this);
   vterm_screen_enable_altscreen(screen_, 1);

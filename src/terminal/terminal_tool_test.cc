@@ -14,8 +14,8 @@ TEST_F(TerminalToolTest, DrivesBcAndReadsTheResultFromTheScreen) {
   auto started = Call("terminal", R"({"action":"start","argv":["bc","-q"],"cols":40,"rows":10})");
   ASSERT_FALSE(started.is_error) << started.text;
   EXPECT_NE(started.text.find("[terminal main: 40x10"), std::string::npos) << started.text;
-  auto sent = Call("terminal",
-                   R"({"action":"send","text":"6*7","keys":["Enter"],"until_regex":"(?:^|\\n)42"})");
+  auto sent = Call(
+      "terminal", R"({"action":"send","text":"6*7","keys":["Enter"],"until_regex":"(?:^|\\n)42"})");
   ASSERT_FALSE(sent.is_error) << sent.text;
   EXPECT_NE(sent.text.find("wait: matched"), std::string::npos) << sent.text;
   EXPECT_NE(sent.text.find("6*7\n42"), std::string::npos) << sent.text;
@@ -50,8 +50,7 @@ TEST_F(TerminalToolTest, ControlCAndNamedSessionsInTheSandbox) {
   ASSERT_FALSE(Call("terminal", R"({"action":"start","name":"sh"})").is_error);
   auto waited = Call("terminal", R"({"action":"send","name":"sh","text":"sleep 100\r"})");
   ASSERT_FALSE(waited.is_error) << waited.text;
-  auto interrupted =
-      Call("terminal", R"({"action":"send","name":"sh","keys":["C-c"],"text":"",
+  auto interrupted = Call("terminal", R"({"action":"send","name":"sh","keys":["C-c"],"text":"",
                            "timeout":10,"until_regex":"\\^C"})");
   EXPECT_NE(interrupted.text.find("wait: matched"), std::string::npos) << interrupted.text;
   auto echoed = Call("terminal", R"({"action":"send","name":"sh","text":"echo rc=$?\r",
