@@ -89,9 +89,14 @@ void PriceTable::Set(std::string model, ModelPrice price) {
 
 const ModelPrice* PriceTable::Find(std::string_view model) const {
   if (auto it = prices_.find(model); it != prices_.end()) return &it->second;
-  size_t slash = model.find('/');
-  if (slash == std::string_view::npos) return nullptr;
-  std::string_view bare = model.substr(slash + 1);
+  // The bare model id: after '#' in an endpoint URL, else after the provider's '/'.
+  std::string_view bare = model;
+  if (size_t hash = model.rfind('#'); hash != std::string_view::npos) {
+    bare = model.substr(hash + 1);
+  } else if (size_t slash = model.find('/'); slash != std::string_view::npos) {
+    bare = model.substr(slash + 1);
+  }
+  if (auto it = prices_.find(bare); it != prices_.end()) return &it->second;
   for (const auto& [name, price] : prices_) {
     std::string_view key = name;
     size_t key_slash = key.find('/');

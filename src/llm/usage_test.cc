@@ -24,6 +24,9 @@ TEST(Usage, DefaultsCoverWellKnownModelsAndEndpointsShareThemByBareName) {
   // A proxy serving the same model under another provider name finds the same price.
   EXPECT_EQ(table.Find("anthropic-compatible/claude-sonnet-4-5"), sonnet);
   EXPECT_EQ(table.Find("ollama/qwen3:8b"), nullptr);
+  // Endpoint URLs are priced by the model id after '#', whatever their host and port.
+  EXPECT_EQ(table.Find("anthropic+http://127.0.0.1:41234#claude-sonnet-4-5"), sonnet);
+  EXPECT_EQ(table.Find("http://127.0.0.1:8000/v1#nosuch-model"), nullptr);
 }
 
 TEST(Usage, ConfigOverridesReplaceDefaults) {
