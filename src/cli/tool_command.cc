@@ -14,6 +14,7 @@
 #include "base/clock.h"
 #include "base/json.h"
 #include "cli/commands.h"
+#include "cli/tool_sets.h"
 #include "sandbox/process.h"
 #include "sandbox/sandbox.h"
 #include "tools/builtin_tools.h"
@@ -90,7 +91,7 @@ Json RunLine(const tools::ToolRegistry& registry, tools::ToolContext& ctx, const
 
 int RunCalls(const ToolCallOptions& options) {
   tools::ToolRegistry registry;
-  Status registered = tools::RegisterBuiltinTools(registry);
+  Status registered = RegisterAllTools(registry);
   if (!registered.ok()) {
     std::fprintf(stderr, "macrohard tool: %s\n", registered.message().c_str());
     return 1;
@@ -148,7 +149,7 @@ int RunCalls(const ToolCallOptions& options) {
 
 int ListTools() {
   tools::ToolRegistry registry;
-  Status registered = tools::RegisterBuiltinTools(registry);
+  Status registered = RegisterAllTools(registry);
   if (!registered.ok()) {
     std::fprintf(stderr, "macrohard tool: %s\n", registered.message().c_str());
     return 1;

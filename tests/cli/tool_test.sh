@@ -41,4 +41,19 @@ sed -n 3p "$work/batch.jsonl" | grep -q 'gamma' || fail "run_command did not see
 sed -n 3p "$work/batch.jsonl" | grep -q 'ro-ok' || fail "/usr was writable in the sandbox"
 sed -n 4p "$work/batch.jsonl" | grep -q 'gamma' || fail "read_file did not see the edit"
 sed -n 5p "$work/batch.jsonl" | grep -q 'read_file' || fail "unknown tool error does not list the tools"
+# Session resources persist across lines: a shell's cwd and variables, a terminal running
+# bc, a desktop on its own Xvfb.
+printf '%s\n' \
+  '{"tool":"bash","args":{"command":"mkdir -p sub && cd sub && X=42 && pwd"}}' \
+  '{"tool":"bash","args":{"command":"echo \"x=$X\"; pwd"}}' \
+  '{"tool":"terminal","args":{"action":"start","command":"bc -q"}}' \
+  '{"tool":"terminal","args":{"action":"send","text":"6*7","keys":["Enter"]}}' \
+  '{"tool":"terminal","args":{"action":"wait","text":"42","timeout":10}}' \
+  '{"tool":"computer","args":{"action":"screenshot"}}' |
+  "$macrohard" tool call --workdir "$work/repo" >"$work/session.jsonl" || fail "session batch exited $?"
+sed -n 2p "$work/session.jsonl" | grep -q 'x=42' || fail "bash lost its variables: $(sed -n 2p "$work/session.jsonl")"
+sed -n 2p "$work/session.jsonl" | grep -q '/sub' || fail "bash lost its cwd"
+sed -n 5p "$work/session.jsonl" | grep -q '42' || fail "bc result not on the terminal screen"
+sed -n 6p "$work/session.jsonl" | grep -q '"media_type":"image/png"' ||
+  fail "computer screenshot returned no PNG: $(sed -n 6p "$work/session.jsonl" | cut -c1-300)"
 echo "tool end-to-end: all checks passed"
