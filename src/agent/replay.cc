@@ -337,7 +337,12 @@ Result<Trajectory> LoadSessionFromStore(const std::string& store_path,
   ASSIGN_OR_RETURN(Trajectory t, ParseSessionEvents(all, source));
   ApplySolveState(record->state_blob, t);
   Result<std::optional<std::string>> commit = store->GetEffect("solve-commit:" + session_id);
-  if (commit.ok() && commit->has_value()) t.recorded_commit = **commit;
+  if (commit.ok() && commit->has_value()) {
+    // solve records the commit id, or {"commit": ID, ...}.
+    Result<Json> detail = ParseJson(**commit);
+    t.recorded_commit =
+        detail.ok() && detail->is_object() ? StringAt(*detail, {"commit"}) : **commit;
+  }
   return t;
 }
 
