@@ -169,7 +169,7 @@ TEST_F(ResumeTest, DeathAtAnyRecordingPointRepeatsNoReplyAndNoCompletedCall) {
     EXPECT_EQ(notes, expected);
     // The resumed request history matches an uninterrupted run's: same tool results.
     if (second.calls() > 0) {
-      const llm::ModelRequest& first_after = second.requests()[0];
+      const llm::ModelRequest first_after = second.requests()[0];
       size_t results =
           std::count_if(first_after.messages.begin(), first_after.messages.end(),
                         [](const llm::Message& m) { return m.role == llm::Role::kTool; });
