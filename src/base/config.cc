@@ -45,8 +45,7 @@ Result<ConfigFile> ConfigFile::Parse(std::string_view text, std::string origin) 
   } catch (const toml::parse_error& e) {
     const auto& begin = e.source().begin;
     return InvalidArgumentError(origin + ":" + std::to_string(begin.line) + ":" +
-                                std::to_string(begin.column) + ": " +
-                                std::string(e.description()));
+                                std::to_string(begin.column) + ": " + std::string(e.description()));
   }
 }
 

@@ -1,13 +1,13 @@
 // Config: TOML files whose errors name the file and the line at fault.
 #pragma once
 
+#include <toml++/toml.h>
+
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <toml++/toml.h>
 
 #include "base/status.h"
 

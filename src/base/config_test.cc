@@ -14,7 +14,8 @@ TEST(ConfigTest, SyntaxErrorNamesFileAndLine) {
 }
 
 TEST(ConfigTest, TypedGettersNameTheLineOfAWrongType) {
-  ConfigFile file = ConfigFile::Parse("a = \"s\"\nb = 3\nc = 2.5\nd = true\ne = 7\n", "x.toml").value();
+  ConfigFile file =
+      ConfigFile::Parse("a = \"s\"\nb = 3\nc = 2.5\nd = true\ne = 7\n", "x.toml").value();
   EXPECT_EQ(file.GetString(file.root(), "a").value(), "s");
   EXPECT_EQ(file.GetInt(file.root(), "b").value(), 3);
   EXPECT_EQ(file.GetDouble(file.root(), "c").value(), 2.5);

@@ -2,9 +2,8 @@
 // payloads) into native types; the core does not pass raw JSON around.
 #pragma once
 
-#include <string_view>
-
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "base/status.h"
 

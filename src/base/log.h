@@ -4,10 +4,10 @@
 // Every line passes through RedactSecrets() before it is written.
 #pragma once
 
+#include <spdlog/spdlog.h>
+
 #include <string>
 #include <string_view>
-
-#include <spdlog/spdlog.h>
 
 #include "base/status.h"
 

@@ -1,12 +1,11 @@
 #include "base/log.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 #include "base/json.h"
 #include "base/secrets.h"
@@ -22,8 +21,8 @@ std::string ReadAll(const std::string& path) {
 }
 
 TEST(LogTest, FileLogRedactsSecretsAndHonoursLevel) {
-  std::string path = std::filesystem::temp_directory_path() /
-                     ("mh_log_test_" + std::to_string(getpid()) + ".log");
+  std::string path =
+      std::filesystem::temp_directory_path() / ("mh_log_test_" + std::to_string(getpid()) + ".log");
   std::filesystem::remove(path);
   ClearSecretsForTesting();
   RegisterSecret("sk-test-0123456789abcdef");

@@ -8,26 +8,25 @@
 
 #include <string>
 #include <string_view>
-#include <utility>
-
 #include <tl/expected.hpp>
+#include <utility>
 
 namespace mh {
 
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument,    // the caller's input is wrong: config, arguments, model output
-  kNotFound,           // a named thing does not exist
-  kAlreadyExists,      // a thing to be created is there already
-  kFailedPrecondition, // the system is not in a state that allows the operation
-  kUnavailable,        // a transient failure: network, HTTP 429/5xx; retrying may help
-  kDeadlineExceeded,   // a time limit ran out
-  kCancelled,          // the caller asked to stop
-  kResourceExhausted,  // a budget, quota, disk or limit is used up
-  kPermissionDenied,   // credentials are missing or refused
-  kDataLoss,           // stored data is damaged
-  kUnimplemented,      // the operation is not supported here
-  kInternal,           // a broken invariant or an unexpected library failure
+  kInvalidArgument,     // the caller's input is wrong: config, arguments, model output
+  kNotFound,            // a named thing does not exist
+  kAlreadyExists,       // a thing to be created is there already
+  kFailedPrecondition,  // the system is not in a state that allows the operation
+  kUnavailable,         // a transient failure: network, HTTP 429/5xx; retrying may help
+  kDeadlineExceeded,    // a time limit ran out
+  kCancelled,           // the caller asked to stop
+  kResourceExhausted,   // a budget, quota, disk or limit is used up
+  kPermissionDenied,    // credentials are missing or refused
+  kDataLoss,            // stored data is damaged
+  kUnimplemented,       // the operation is not supported here
+  kInternal,            // a broken invariant or an unexpected library failure
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -116,22 +115,22 @@ Status ToStatus(const Result<T>& result) {
 #define MH_CONCAT_(a, b) MH_CONCAT_INNER_(a, b)
 
 // Returns the Status of `expr` (a Status or a Result) from the enclosing function if it is not ok.
-#define RETURN_IF_ERROR(expr)                                        \
-  do {                                                               \
-    ::mh::Status mh_status_ = ::mh::internal::ToStatus(expr);        \
-    if (!mh_status_.ok()) return mh_status_;                         \
+#define RETURN_IF_ERROR(expr)                                 \
+  do {                                                        \
+    ::mh::Status mh_status_ = ::mh::internal::ToStatus(expr); \
+    if (!mh_status_.ok()) return mh_status_;                  \
   } while (0)
 
 // `ASSIGN_OR_RETURN(auto x, MakeX());` assigns the value or returns the error.
 #define ASSIGN_OR_RETURN(lhs, expr) \
   MH_ASSIGN_OR_RETURN_IMPL_(MH_CONCAT_(mh_result_, __LINE__), lhs, expr)
-#define MH_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
-  auto tmp = (expr);                              \
+#define MH_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr)      \
+  auto tmp = (expr);                                   \
   if (!tmp.has_value()) return std::move(tmp).error(); \
   lhs = std::move(tmp).value()
 
 // Aborts with a message when an internal invariant does not hold. Never for outside input.
-#define MH_CHECK(cond)                                                       \
-  do {                                                                       \
-    if (!(cond)) ::mh::Abort("check failed: " #cond " at " __FILE__);       \
+#define MH_CHECK(cond)                                                \
+  do {                                                                \
+    if (!(cond)) ::mh::Abort("check failed: " #cond " at " __FILE__); \
   } while (0)

@@ -41,7 +41,12 @@ TEST(StatusTest, ResultCarriesValueOrError) {
 }
 
 TEST(StatusDeathTest, ResultFromOkStatusAborts) {
-  EXPECT_DEATH({ Result<int> r = Status::Ok(); (void)r; }, "ok Status");
+  EXPECT_DEATH(
+      {
+        Result<int> r = Status::Ok();
+        (void)r;
+      },
+      "ok Status");
 }
 
 }  // namespace

@@ -28,10 +28,10 @@ struct ChatFlags {
 llm::ToolSpec GetTimeSpec() {
   return {.name = "get_time",
           .description = "The current date and time. Only UTC is supported.",
-          .parameters = Json{{"type", "object"},
-                             {"properties",
-                              {{"timezone", {{"type", "string"}, {"description", "Must be UTC"}}}}},
-                             {"additionalProperties", false}}};
+          .parameters = Json{
+              {"type", "object"},
+              {"properties", {{"timezone", {{"type", "string"}, {"description", "Must be UTC"}}}}},
+              {"additionalProperties", false}}};
 }
 
 llm::Message RunTool(const llm::ToolCall& call) {
@@ -107,8 +107,7 @@ int RunChat(const ChatFlags& flags) {
       request.messages.push_back(std::move(result));
     }
   }
-  std::fprintf(stderr, "macrohard chat: stopped after %d rounds of tool calls\n",
-               flags.max_rounds);
+  std::fprintf(stderr, "macrohard chat: stopped after %d rounds of tool calls\n", flags.max_rounds);
   std::fprintf(stderr, "%s\n", FormatUsageLine(*runtime.meter()).c_str());
   return 1;
 }
@@ -117,15 +116,18 @@ int RunChat(const ChatFlags& flags) {
 
 Command RegisterChat(CLI::App& app) {
   auto flags = std::make_shared<ChatFlags>();  // Shared with the runner, which outlives this.
-  CLI::App* sub = app.add_subcommand("chat", "talk to a model: stream its reply, then tokens and cost");
-  sub->add_option("--model,-m", flags->model,
-                  "model name: xai/grok-4, anthropic/claude-sonnet-4-5, http://HOST:PORT/v1#MODEL ...")
+  CLI::App* sub =
+      app.add_subcommand("chat", "talk to a model: stream its reply, then tokens and cost");
+  sub->add_option(
+         "--model,-m", flags->model,
+         "model name: xai/grok-4, anthropic/claude-sonnet-4-5, http://HOST:PORT/v1#MODEL ...")
       ->required()
       ->envname("MH_MODEL");
   sub->add_option("prompt", flags->prompt, "what to say (- reads standard input)")->required();
   sub->add_option("--system", flags->system, "system prompt");
   sub->add_option("--config", flags->config, "TOML file with [prices] and [llm.base_urls]");
-  sub->add_option("--max-tokens", flags->max_tokens, "reply length limit")->check(CLI::PositiveNumber);
+  sub->add_option("--max-tokens", flags->max_tokens, "reply length limit")
+      ->check(CLI::PositiveNumber);
   sub->add_option("--max-rounds", flags->max_rounds, "tool-call rounds before giving up")
       ->check(CLI::PositiveNumber);
   sub->add_flag("--no-stream", flags->no_stream, "wait for the whole reply");

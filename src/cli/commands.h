@@ -2,16 +2,15 @@
 // app and returns a runner; RunSelected runs the one the user chose.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <functional>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 namespace mh::cli {
 
 struct Command {
-  CLI::App* app;              // The subcommand; owned by the parent app.
-  std::function<int()> run;   // Returns the process exit code.
+  CLI::App* app;             // The subcommand; owned by the parent app.
+  std::function<int()> run;  // Returns the process exit code.
 };
 using CommandList = std::vector<Command>;
 

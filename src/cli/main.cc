@@ -2,10 +2,9 @@
 //
 // main() parses the command line, sets up logging, and hands over to one command.
 // Commands are registered by the files beside this one (commands.h).
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
-
-#include <CLI/CLI.hpp>
 
 #include "base/log.h"
 #include "cli/commands.h"

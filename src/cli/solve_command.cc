@@ -346,8 +346,9 @@ int RunSolve(const SolveFlags& flags) {
   int code = Report(run, result);
   if (replay && code == 0) {
     const sandbox::Worktree& wt = run.state.worktree;
-    std::printf("%s", agent::ReplayReport(*run.runner, run.state.repo, wt.base_commit, wt.branch,
-                                          *replay).c_str());
+    std::printf("%s",
+                agent::ReplayReport(*run.runner, run.state.repo, wt.base_commit, wt.branch, *replay)
+                    .c_str());
   }
   return code;
 }

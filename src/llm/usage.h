@@ -30,8 +30,8 @@ double CostOf(const ModelPrice& price, const Usage& usage);
 // Prices by model name. Names are documented model names ("xai/grok-4"); a look-up that
 // finds no entry for the whole name tries its bare model id — after '#' in an endpoint
 // URL ("http://h:8000/v1#grok-4"), else after the first '/' — as a key and as the part
-// after any key's '/', so an endpoint serving a known model shares its price. Not thread-safe for writes; const
-// use from many threads is fine.
+// after any key's '/', so an endpoint serving a known model shares its price. Not thread-safe for
+// writes; const use from many threads is fine.
 class PriceTable {
  public:
   // An empty table: every model is unpriced.

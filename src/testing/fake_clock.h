@@ -14,9 +14,7 @@ class FakeClock final : public Clock {
   explicit FakeClock(int64_t unix_ms = 1'764'000'000'000) : ms_(unix_ms) {}
 
   SystemTime Now() const override { return FromUnixMillis(ms_.load()); }
-  SteadyTime Steady() const override {
-    return SteadyTime(std::chrono::milliseconds(ms_.load()));
-  }
+  SteadyTime Steady() const override { return SteadyTime(std::chrono::milliseconds(ms_.load())); }
   void Advance(std::chrono::milliseconds d) { ms_ += d.count(); }
 
  private:
