@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -171,6 +172,208 @@ TEST_F(WorktreeTest, SandboxedEditsAreCommittedBySystem) {
   std::string diff = manager_->Diff(worktree).value();
   EXPECT_NE(diff.find("-one\n+uno"), std::string::npos) << diff;
   EXPECT_NE(diff.find("+added"), std::string::npos) << diff;
+}
+
+// Helpers for the gate operations below: commit one file on a worktree's branch.
+std::string CommitFile(WorktreeManager& manager, const Worktree& worktree, const std::string& path,
+                       const std::string& text, const std::string& message) {
+  WriteFile(fs::path(worktree.path) / path, text);
+  Result<CommitOutcome> outcome = manager.CommitAll(worktree, message, kAgent);
+  EXPECT_TRUE(outcome.ok() && outcome->committed) << outcome.status().ToString();
+  return outcome.ok() ? outcome->commit : "";
+}
+
+TEST_F(WorktreeTest, InitRepositoryCommitsTheFilesOnMain) {
+  std::string product = (dir_.path() / "product").string();
+  Result<std::string> commit = WorktreeManager::InitRepository(
+      *runner_, product, {{"README.md", "# Product\n"}, {"src/main.cc", "int main() {}\n"}},
+      "Initial commit", kAgent);
+  ASSERT_TRUE(commit.ok()) << commit.status().ToString();
+  EXPECT_EQ(Shell("git rev-parse main", product).stdout_text, *commit + "\n");
+  EXPECT_EQ(Shell("git symbolic-ref HEAD", product).stdout_text, "refs/heads/main\n");
+  EXPECT_EQ(Shell("git show main:src/main.cc", product).stdout_text, "int main() {}\n");
+  EXPECT_EQ(Shell("git log -1 --format=%an/%s", product).stdout_text,
+            "Engineer Agent/Initial commit\n");
+  EXPECT_EQ(Shell("git status --porcelain", product).stdout_text, "");  // all committed
+
+  EXPECT_EQ(WorktreeManager::InitRepository(*runner_, product, {}, "again", kAgent).status().code(),
+            StatusCode::kAlreadyExists);
+  EXPECT_EQ(WorktreeManager::InitRepository(*runner_, (dir_.path() / "other").string(),
+                                            {{"../escape", "x"}}, "bad", kAgent)
+                .status()
+                .code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_FALSE(fs::exists(dir_.path() / "escape"));
+}
+
+TEST_F(WorktreeTest, ResolveCommitNamesOnlyCommits) {
+  EXPECT_EQ(manager_->ResolveCommit("main").value() + "\n", GitOut("rev-parse main"));
+  EXPECT_EQ(manager_->ResolveCommit("refs/heads/main").value() + "\n", GitOut("rev-parse main"));
+  EXPECT_EQ(manager_->ResolveCommit("no-such-branch").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(manager_->ResolveCommit("--output=/tmp/x").status().code(), StatusCode::kNotFound);
+}
+
+// Two changes edit the same line: the second one to land must merge main and resolve the
+// conflict itself (as an agent would, by editing files), then the system lands it.
+TEST_F(WorktreeTest, ConflictIsLeftForTheAgentThenLandsOnMain) {
+  Worktree first = AddOrDie("first", "mh/1");
+  Worktree second = AddOrDie("second", "mh/2");
+  std::string landed = CommitFile(*manager_, first, "a.txt", "alpha\n", "Alpha");
+  CommitFile(*manager_, second, "a.txt", "beta\n", "Beta");
+  ASSERT_TRUE(manager_->FastForward("main", landed).ok());
+
+  Result<MergeOutcome> merge = manager_->MergeInto(second, "main", kAgent);
+  ASSERT_TRUE(merge.ok()) << merge.status().ToString();
+  EXPECT_FALSE(merge->clean);
+  EXPECT_EQ(merge->conflicts, std::vector<std::string>{"a.txt"});
+  EXPECT_EQ(merge->commit + "\n", GitOut("rev-parse mh/2"));  // branch not moved yet
+  EXPECT_TRUE(manager_->MergeInProgress(second).value());
+  std::string marked = ReadFileOrEmpty(fs::path(second.path) / "a.txt");
+  EXPECT_NE(marked.find("<<<<<<<"), std::string::npos) << marked;
+  EXPECT_NE(marked.find(">>>>>>>"), std::string::npos) << marked;
+  EXPECT_EQ(manager_->FilesWithConflictMarkers(second).value(), std::vector<std::string>{"a.txt"});
+  EXPECT_EQ(manager_->MergeInto(second, "main", kAgent).status().code(),
+            StatusCode::kFailedPrecondition);
+
+  // Staged with the markers still in (the index forgets the conflict): still caught.
+  ASSERT_TRUE(Shell("git add a.txt", second.path).ok());
+  EXPECT_EQ(manager_->FilesWithConflictMarkers(second).value(), std::vector<std::string>{"a.txt"});
+  WriteFile(fs::path(second.path) / "a.txt", "alpha and beta\n");
+  EXPECT_TRUE(manager_->FilesWithConflictMarkers(second).value().empty());
+  Result<CommitOutcome> resolved = manager_->CommitAll(second, "Resolve", kAgent);
+  ASSERT_TRUE(resolved.ok()) << resolved.status().ToString();
+  EXPECT_TRUE(resolved->committed);
+  EXPECT_FALSE(manager_->MergeInProgress(second).value());
+  std::string parents = GitOut("log -1 --format=%P mh/2");
+  EXPECT_EQ(std::count(parents.begin(), parents.end(), ' '), 1) << parents;  // a merge commit
+
+  ASSERT_TRUE(manager_->FastForward("main", resolved->commit).ok());
+  EXPECT_EQ(GitOut("rev-parse main"), resolved->commit + "\n");
+  EXPECT_EQ(ReadFileOrEmpty(repo_ / "a.txt"), "alpha and beta\n");  // checked-out files follow
+  EXPECT_EQ(GitOut("status --porcelain"), "");
+  EXPECT_TRUE(manager_->FastForward("main", resolved->commit).ok());  // idempotent
+  EXPECT_TRUE(manager_->FastForward("main", landed).ok());            // already contained
+  EXPECT_EQ(GitOut("rev-parse main"), resolved->commit + "\n");
+}
+
+// Resolving a conflict by keeping the branch's side leaves the tree equal to HEAD;
+// it must still become a merge commit, or main could never fast-forward to it.
+TEST_F(WorktreeTest, ConflictResolvedAsOursStillMakesAMergeCommit) {
+  Worktree first = AddOrDie("first", "mh/1");
+  Worktree second = AddOrDie("second", "mh/2");
+  ASSERT_TRUE(
+      manager_->FastForward("main", CommitFile(*manager_, first, "a.txt", "x\n", "X")).ok());
+  std::string ours = CommitFile(*manager_, second, "a.txt", "y\n", "Y");
+  ASSERT_FALSE(manager_->MergeInto(second, "main", kAgent).value().clean);
+  WriteFile(fs::path(second.path) / "a.txt", "y\n");
+  Result<CommitOutcome> resolved = manager_->CommitAll(second, "Keep ours", kAgent);
+  ASSERT_TRUE(resolved.ok()) << resolved.status().ToString();
+  EXPECT_TRUE(resolved->committed);
+  EXPECT_NE(resolved->commit, ours);
+  EXPECT_TRUE(manager_->IsAncestor("main", "mh/2").value());
+  EXPECT_TRUE(manager_->FastForward("main", resolved->commit).ok());
+  EXPECT_EQ(ReadFileOrEmpty(repo_ / "a.txt"), "y\n");
+}
+
+TEST_F(WorktreeTest, CleanMergeCommitsAndFastForwardRefusesDivergence) {
+  Worktree first = AddOrDie("first", "mh/1");
+  Worktree second = AddOrDie("second", "mh/2");
+  std::string other = CommitFile(*manager_, first, "b.txt", "b\n", "Add b");
+  ASSERT_TRUE(manager_->FastForward("main", other).ok());
+  std::string mine = CommitFile(*manager_, second, "c.txt", "c\n", "Add c");
+  EXPECT_EQ(manager_->FastForward("main", mine).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(GitOut("rev-parse main"), other + "\n");  // refused: main not moved
+
+  Result<MergeOutcome> merge = manager_->MergeInto(second, "main", kAgent);
+  ASSERT_TRUE(merge.ok()) << merge.status().ToString();
+  EXPECT_TRUE(merge->clean);
+  EXPECT_TRUE(merge->conflicts.empty());
+  EXPECT_EQ(merge->commit + "\n", GitOut("rev-parse mh/2"));
+  EXPECT_EQ(GitOut("log -1 --format=%an mh/2"), "Engineer Agent\n");
+  EXPECT_EQ(ReadFileOrEmpty(fs::path(second.path) / "b.txt"), "b\n");
+  EXPECT_FALSE(manager_->MergeInProgress(second).value());
+  EXPECT_TRUE(manager_->MergeInto(second, "main", kAgent).value().clean);  // up to date
+  EXPECT_TRUE(manager_->FastForward("main", merge->commit).ok());
+  EXPECT_EQ(ReadFileOrEmpty(repo_ / "c.txt"), "c\n");
+}
+
+TEST_F(WorktreeTest, FastForwardsABranchThatIsNotCheckedOut) {
+  ASSERT_TRUE(Shell("git branch stable main", repo_.string()).ok());
+  Worktree worktree = AddOrDie("s", "mh/s");
+  std::string commit = CommitFile(*manager_, worktree, "a.txt", "two\n", "Two");
+  ASSERT_TRUE(manager_->FastForward("stable", commit).ok());
+  EXPECT_EQ(GitOut("rev-parse stable"), commit + "\n");
+  EXPECT_EQ(ReadFileOrEmpty(repo_ / "a.txt"), "one\n");  // main, checked out, unchanged
+  EXPECT_EQ(manager_->FastForward("no-such", commit).code(), StatusCode::kNotFound);
+}
+
+TEST_F(WorktreeTest, TagsAreIdempotentAndSortedByVersion) {
+  Worktree worktree = AddOrDie("s", "mh/s");
+  std::string main_commit = manager_->ResolveCommit("main").value();
+  std::string later = CommitFile(*manager_, worktree, "a.txt", "two\n", "Two");
+  const GitIdentity kRelease{"Release Manager", "release@macrohard.invalid"};
+  ASSERT_TRUE(manager_->Tag("v0.10.0", later, "Release 0.10.0", kRelease).ok());
+  ASSERT_TRUE(manager_->Tag("v0.2.0", main_commit, "Release 0.2.0", kRelease).ok());
+  ASSERT_TRUE(manager_->Tag("v0.9.0", main_commit, "Release 0.9.0", kRelease).ok());
+  EXPECT_TRUE(manager_->Tag("v0.10.0", later, "Release 0.10.0", kRelease).ok());  // again
+  EXPECT_EQ(manager_->Tag("v0.10.0", main_commit, "moved", kRelease).code(),
+            StatusCode::kAlreadyExists);
+  EXPECT_EQ(manager_->Tag("bad..name", later, "x", kRelease).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(manager_->Tags().value(), (std::vector<std::string>{"v0.2.0", "v0.9.0", "v0.10.0"}));
+  EXPECT_EQ(GitOut("cat-file -t v0.10.0"), "tag\n");  // annotated
+  EXPECT_EQ(GitOut("for-each-ref '--format=%(taggername)/%(contents:subject)' refs/tags/v0.10.0"),
+            "Release Manager/Release 0.10.0\n");
+  EXPECT_EQ(GitOut("rev-parse v0.10.0^{commit}"), later + "\n");
+}
+
+TEST_F(WorktreeTest, LogAndDiffAgainstShowOnlyTheBranchsWork) {
+  Worktree worktree = AddOrDie("s", "mh/s");
+  Worktree other = AddOrDie("o", "mh/o");
+  CommitFile(*manager_, worktree, "feature.txt", "feature line\n", "Add feature");
+  CommitFile(*manager_, worktree, "a.txt", "one\nfixed\n", "Fix a");
+  ASSERT_TRUE(
+      manager_->FastForward("main", CommitFile(*manager_, other, "z.txt", "z\n", "Other")).ok());
+
+  EXPECT_EQ(manager_->Log("main", "mh/s").value(),
+            (std::vector<std::string>{"Add feature", "Fix a"}));
+  EXPECT_EQ(manager_->Log("", "main").value(), (std::vector<std::string>{"init", "Other"}));
+  EXPECT_TRUE(manager_->Log("mh/s", "mh/s").value().empty());
+  EXPECT_EQ(manager_->Log("nope", "main").status().code(), StatusCode::kNotFound);
+
+  Result<std::string> diff = manager_->DiffAgainst(worktree, "main", 1 << 20);
+  ASSERT_TRUE(diff.ok()) << diff.status().ToString();
+  EXPECT_NE(diff->find("+feature line"), std::string::npos) << *diff;
+  EXPECT_NE(diff->find("+fixed"), std::string::npos) << *diff;
+  EXPECT_EQ(diff->find("z.txt"), std::string::npos) << *diff;  // main's own change
+  EXPECT_EQ(diff->find("diff cut"), std::string::npos);
+
+  Result<std::string> cut = manager_->DiffAgainst(worktree, "main", 60);
+  ASSERT_TRUE(cut.ok());
+  size_t note = cut->find("\n[diff cut: showing ");
+  ASSERT_NE(note, std::string::npos) << *cut;
+  EXPECT_EQ(cut->find('\n', note + 1), cut->size() - 1);  // the note is the last line
+  EXPECT_NE(cut->find(" of " + std::to_string(diff->size()) + " bytes]\n"), std::string::npos)
+      << *cut;
+  EXPECT_LT(note, 60u);
+  EXPECT_EQ(diff->rfind(cut->substr(0, note + 1), 0), 0u);  // whole lines of the diff
+}
+
+TEST_F(WorktreeTest, OpenReopensAnExistingBranchAfterRemove) {
+  Worktree worktree = AddOrDie("s", "mh/s");
+  std::string commit = CommitFile(*manager_, worktree, "work.txt", "half done\n", "Half");
+  ASSERT_TRUE(manager_->Remove(worktree).ok());
+
+  Result<Worktree> reopened = manager_->Open("s-again", "mh/s");
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  EXPECT_EQ(reopened->branch, "mh/s");
+  EXPECT_EQ(reopened->base_commit + "\n", GitOut("rev-parse main"));
+  EXPECT_EQ(ReadFileOrEmpty(fs::path(reopened->path) / "work.txt"), "half done\n");
+  std::string next = CommitFile(*manager_, *reopened, "work.txt", "done\n", "Done");
+  EXPECT_EQ(GitOut("rev-parse mh/s^"), commit + "\n");
+  EXPECT_EQ(GitOut("rev-parse mh/s"), next + "\n");
+
+  EXPECT_EQ(manager_->Open("x", "mh/none").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(manager_->Open("s-again", "mh/s").status().code(), StatusCode::kAlreadyExists);
 }
 
 }  // namespace
