@@ -1,0 +1,255 @@
+// Opening a company, creating one, and the scheduler loop.
+#include "company/company.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "base/ids.h"
+#include "company/company_impl.h"
+
+namespace mh::company {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::chrono::seconds kLeaseTtl{30};
+constexpr const char* kIdFile = "company_id";
+
+Result<std::string> ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFoundError("cannot read " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+Status WriteText(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.flush();
+  if (!out) return InternalError("cannot write " + path);
+  return Status::Ok();
+}
+
+std::string HostName() {
+  char name[256] = {};
+  if (gethostname(name, sizeof(name) - 1) != 0) return "localhost";
+  return name;
+}
+
+// "host:pid:random": a run's lease holder name.
+std::string NewHolder() {
+  return HostName() + ":" + std::to_string(getpid()) + ":" + NewId("run");
+}
+
+// True when `holder` names a process on this host that no longer exists.
+bool HolderIsDead(const std::string& holder) {
+  size_t a = holder.find(':');
+  size_t b = holder.find(':', a + 1);
+  if (a == std::string::npos || b == std::string::npos) return false;
+  if (holder.substr(0, a) != HostName()) return false;
+  pid_t pid = static_cast<pid_t>(std::strtol(holder.c_str() + a + 1, nullptr, 10));
+  return pid > 0 && kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+}  // namespace
+
+CompanyPaths PathsFor(const std::string& dir) {
+  fs::path root = fs::absolute(dir).lexically_normal();
+  std::string r = root.string();
+  if (r.size() > 1 && r.back() == '/') r.pop_back();
+  return {.root = r,
+          .charter = (root / "company.toml").string(),
+          .repo = (root / "repo").string(),
+          .state_dir = (root / ".macrohard").string(),
+          .store = (root / ".macrohard" / "store.db").string(),
+          .worktrees = (root / ".macrohard" / "worktrees").string(),
+          .artifacts = (root / "artifacts").string()};
+}
+
+Status CreateCompany(const std::string& dir, const Charter& charter, store::Store& store,
+                     sandbox::ProcessRunner& runner) {
+  CompanyPaths paths = PathsFor(dir);
+  std::error_code ec;
+  if (fs::exists(paths.charter, ec)) {
+    return AlreadyExistsError(paths.root + " already holds a company (company.toml)");
+  }
+  for (const std::string& d : {paths.root, paths.state_dir, paths.worktrees, paths.artifacts}) {
+    fs::create_directories(d, ec);
+    if (ec) return InternalError("cannot create " + d + ": " + ec.message());
+  }
+  RETURN_IF_ERROR(WriteText((fs::path(paths.state_dir) / kIdFile).string(), charter.name));
+  std::string readme = "# " + charter.name + "\n\n" + charter.brief + "\n";
+  ASSIGN_OR_RETURN(std::string first,
+                   sandbox::WorktreeManager::InitRepository(
+                       runner, paths.repo, {{"README.md", readme}}, "Start " + charter.name,
+                       {.name = "Macrohard", .email = "macrohard@localhost"}));
+  Tracker tracker(store, charter.name);
+  RETURN_IF_ERROR(tracker.Record("company_created", {{"name", charter.name},
+                                                     {"model", charter.model},
+                                                     {"first_commit", first}}));
+  std::string acceptance;
+  for (const std::string& a : charter.acceptance) acceptance += "- " + a + "\n";
+  std::string spec_body = charter.brief;
+  if (!acceptance.empty()) spec_body += "\n\nAcceptance criteria set by the charter:\n" + acceptance;
+  ASSIGN_OR_RETURN(store::WorkItem spec,
+                   tracker.File({.kind = "spec",
+                                 .title = "Write the spec and the backlog",
+                                 .body = spec_body,
+                                 .author = "system",
+                                 .priority = 100}));
+  ASSIGN_OR_RETURN(store::WorkItem design,
+                   tracker.File({.kind = "design",
+                                 .title = "Design and project skeleton",
+                                 .body = "Read SPEC.md and the backlog; write DESIGN.md, the "
+                                         "skeleton, and record the build and test commands.",
+                                 .author = "system",
+                                 .depends_on = {spec.id},
+                                 .priority = 90}));
+  ASSIGN_OR_RETURN(store::WorkItem accept,
+                   tracker.File({.kind = "acceptance",
+                                 .title = "Accept the product on main",
+                                 .body = "Check every acceptance criterion in SPEC.md against "
+                                         "main; file a bug for each that fails.",
+                                 .author = "system",
+                                 .depends_on = {design.id},
+                                 .priority = 10}));
+  RETURN_IF_ERROR(tracker
+                      .File({.kind = "release",
+                             .title = "Release " + charter.tag_prefix + charter.first_version,
+                             .body = "The first release.",
+                             .author = "system",
+                             .depends_on = {accept.id},
+                             .priority = 5,
+                             .labels = "version=" + charter.first_version})
+                      .status());
+  return WriteText(paths.charter, RenderCharterToml(charter));
+}
+
+Company::Impl::Impl(CompanyPaths paths, Charter charter, CompanyDeps deps,
+                    std::string company_id)
+    : paths_(std::move(paths)),
+      charter_(std::move(charter)),
+      deps_(std::move(deps)),
+      tracker_(*deps_.store, std::move(company_id)) {}
+
+Result<std::unique_ptr<Company>> Company::Open(const std::string& dir, CompanyDeps deps) {
+  if (deps.store == nullptr || deps.runner == nullptr || !deps.models || deps.clock == nullptr) {
+    return InvalidArgumentError("company: store, runner, models and clock are required");
+  }
+  CompanyPaths paths = PathsFor(dir);
+  std::error_code ec;
+  if (!fs::exists(paths.charter, ec)) {
+    return NotFoundError(paths.root + " holds no company (no company.toml); make one with "
+                         "`macrohard new`");
+  }
+  ASSIGN_OR_RETURN(Charter charter, LoadCharter(paths.charter));
+  ASSIGN_OR_RETURN(std::string id, ReadText((fs::path(paths.state_dir) / kIdFile).string()));
+  while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
+  auto impl = std::make_unique<Impl>(paths, std::move(charter), std::move(deps), id);
+  ASSIGN_OR_RETURN(impl->worktrees_, sandbox::WorktreeManager::Create(
+                                         *impl->deps_.runner, paths.repo, paths.worktrees));
+  return std::unique_ptr<Company>(new Company(std::move(impl)));
+}
+
+Company::Company(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Company::~Company() = default;
+const Charter& Company::charter() const { return impl_->charter_; }
+const CompanyPaths& Company::paths() const { return impl_->paths_; }
+Result<RunReport> Company::Run(const RunOptions& options) { return impl_->Run(options); }
+
+void Company::Impl::Say(const std::string& line) {
+  if (options_.progress) options_.progress(line);
+}
+
+void Company::Impl::Post(std::function<void()> completion) {
+  {
+    std::lock_guard<std::mutex> lock(inbox_mutex_);
+    inbox_.push_back(std::move(completion));
+  }
+  inbox_wake_.notify_one();
+}
+
+bool Company::Impl::InFlight() const { return !live_.empty() || !gate_jobs_.empty(); }
+
+namespace {
+
+Status TakeLease(store::Store& store, const std::string& name, const std::string& holder) {
+  ASSIGN_OR_RETURN(bool got, store.AcquireLease(name, holder, kLeaseTtl));
+  if (got) return Status::Ok();
+  ASSIGN_OR_RETURN(std::optional<store::Lease> lease, store.GetLease(name));
+  if (lease && HolderIsDead(lease->holder)) {
+    // The previous run was killed: its lease need not run out first.
+    RETURN_IF_ERROR(store.ReleaseLease(name, lease->holder));
+    ASSIGN_OR_RETURN(got, store.AcquireLease(name, holder, kLeaseTtl));
+    if (got) return Status::Ok();
+  }
+  return FailedPreconditionError("this company is being run by another process (" +
+                                 (lease ? lease->holder : std::string("?")) + ")");
+}
+
+}  // namespace
+
+Result<RunReport> Company::Impl::Run(const RunOptions& options) {
+  options_ = options;
+  holder_ = NewHolder();
+  const std::string lease = "company:" + tracker_.company_id();
+  RETURN_IF_ERROR(TakeLease(*deps_.store, lease, holder_));
+  RETURN_IF_ERROR(LoadLedger());
+  RETURN_IF_ERROR(ReopenBlocked());
+  int workers = charter_.workers > 0
+                    ? charter_.workers
+                    : std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 2, 8);
+  pool_ = std::make_unique<WorkPool>(workers);
+  Say("company " + charter_.name + ": running (" + std::to_string(workers) + " workers)");
+  bool stopping = false;
+  Status failure;
+  auto last_renew = deps_.clock->Now();
+  while (true) {
+    std::deque<std::function<void()>> ready;
+    std::optional<std::string> budget;
+    {
+      std::lock_guard<std::mutex> lock(inbox_mutex_);
+      ready.swap(inbox_);
+      budget = pending_budget_stop_;
+    }
+    for (auto& completion : ready) completion();
+    if (budget) StopForBudget(*budget);
+    if (deps_.clock->Now() - last_renew > kLeaseTtl / 3) {
+      Status renewed = deps_.store->RenewLease(lease, holder_, kLeaseTtl);
+      if (!renewed.ok()) failure = renewed;
+      last_renew = deps_.clock->Now();
+    }
+    bool stop_now = options_.stop.stop_requested() || budget_stop_.has_value() || !failure.ok();
+    if (stop_now && !stopping) {
+      stopping = true;
+      for (auto& [id, live] : live_) live->session->Cancel();
+    }
+    bool started = false;
+    if (!stopping) {
+      Result<bool> ticked = Tick();
+      if (!ticked.ok()) {
+        failure = ticked.error();
+        continue;
+      }
+      started = *ticked;
+    }
+    if (!InFlight() && !started) {
+      if (stopping || options_.mode == RunMode::kUntilIdle) break;
+    }
+    std::unique_lock<std::mutex> lock(inbox_mutex_);
+    inbox_wake_.wait_for(lock, options_.poll, [&] { return !inbox_.empty(); });
+  }
+  pool_.reset();
+  (void)deps_.store->ReleaseLease(lease, holder_);
+  if (!failure.ok()) return failure;
+  return Report();
+}
+
+}  // namespace mh::company

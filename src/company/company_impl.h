@@ -1,0 +1,175 @@
+// Company::Impl: the scheduler's state, shared by the files that implement it:
+//   company.cc    opening, the scheduler loop, picking what to start
+//   sessions.cc   starting, resuming and finishing agent sessions
+//   gates.cc      CI, the merge queue and tags
+//   plan.cc       the opening plan, acceptance rounds and releases
+//   ledger.cc     spend per company, role and item; budgets
+// Private to company/.
+//
+// Threading: the scheduler loop (the thread in Run) owns every member not marked
+// otherwise and is the only one to change work item states. Sessions and gate jobs run
+// on `pool_`; when one ends it pushes a completion (a closure) to `inbox_`, which the
+// loop runs. The ledger has its own mutex because session steps report from the pool.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "agent/session.h"
+#include "company/company.h"
+#include "company/tracker.h"
+#include "company/work_pool.h"
+#include "sandbox/sandbox.h"
+#include "sandbox/worktree.h"
+#include "tools/registry.h"
+#include "tools/tool.h"
+
+namespace mh::company {
+
+// Tokens and dollars spent.
+struct Spend {
+  int64_t tokens = 0;
+  double usd = 0;
+  void Add(int64_t t, double u) {
+    tokens += t;
+    usd += u;
+  }
+};
+
+// Who spent what; thread-safe.
+class Ledger {
+ public:
+  void Add(const std::string& role, const std::string& item, int64_t tokens, double usd);
+  Spend total() const;
+  Spend role(const std::string& name) const;
+  Spend item(const std::string& id) const;
+  // The first budget of `charter` that `role`/`item` spending has reached, described for
+  // a person; nullopt when none has. Empty role/item: only the company budget.
+  std::optional<std::string> Exhausted(const Charter& charter, const std::string& role,
+                                       const std::string& item) const;
+
+ private:
+  mutable std::mutex mutex_;
+  Spend total_;                          // Guarded by mutex_.
+  std::map<std::string, Spend> roles_;   // Guarded by mutex_.
+  std::map<std::string, Spend> items_;   // Guarded by mutex_.
+};
+
+// The worktree as JSON, as kept in a session's state blob.
+Json WorktreeToJson(const sandbox::Worktree& worktree);
+
+// What a session is for.
+enum class SessionPurpose { kWork, kReview };
+
+// A live session and everything it borrows; destroyed in reverse order.
+struct LiveSession {
+  std::string item_id;
+  std::string role;
+  SessionPurpose purpose = SessionPurpose::kWork;
+  sandbox::Worktree worktree;
+  std::unique_ptr<sandbox::SandboxedRunner> sandboxed;
+  tools::ToolRegistry registry;
+  std::unique_ptr<tools::ToolContext> context;
+  std::unique_ptr<agent::Session> session;
+  // Set by the session's done callback on the pool; read there by the executor wrapper
+  // once the session's last piece of work has returned (so it can be destroyed).
+  std::optional<agent::SessionResult> ended;
+};
+
+// The outcome of a CI or merge job, computed on the pool.
+struct GateResult {
+  enum Kind { kPassed, kFailed, kConflict, kError } kind = kError;
+  std::string commit;
+  std::string log;  // The build and test output (tail), or the conflicting files.
+  std::vector<std::string> conflicts;
+};
+
+class Company::Impl {
+ public:
+  Impl(CompanyPaths paths, Charter charter, CompanyDeps deps, std::string company_id);
+
+  // --- company.cc ---
+  Result<RunReport> Run(const RunOptions& options);
+  // One scheduling pass; true when it started something.
+  Result<bool> Tick();
+  RunReport Report() const;
+  Status PlanNewItems(const std::vector<store::WorkItem>& items);
+  void Post(std::function<void()> completion);  // Thread-safe.
+  void Say(const std::string& line);
+  bool InFlight() const;
+  Result<bool> StartReady(const std::vector<store::WorkItem>& items);
+
+  // --- sessions.cc ---
+  // The engineer-style session of an item: id "<item>-<role>".
+  static std::string WorkSessionId(const store::WorkItem& item, const std::string& role);
+  Status StartWorkSession(const store::WorkItem& item);
+  Status StartReviewSession(const store::WorkItem& item);
+  Status LaunchSession(std::unique_ptr<LiveSession> live, agent::SessionConfig config);
+  void OnSessionEnded(const std::string& session_id, const agent::SessionResult& result);
+  Status FinishWork(LiveSession& live, const agent::SessionResult& result);
+  Status FinishReview(LiveSession& live, const agent::SessionResult& result);
+  // Sends `text` back to the item's work session and reopens the item.
+  Status SendBack(const store::WorkItem& item, const std::string& text, const std::string& why);
+  std::string SystemPrompt(const Role& role, const std::string& workdir) const;
+  Result<sandbox::Worktree> WorktreeFor(const std::string& name, const std::string& branch,
+                                        const std::string& base);
+  Status MakeTools(LiveSession& live, const Role& role, const std::string& session_id);
+
+  // --- gates.cc ---
+  const KindRule* RuleFor(const store::WorkItem& item) const;
+  // The state after `gate` (or after the session when `gate` is empty).
+  std::string StateAfter(const store::WorkItem& item, std::optional<Gate> gate) const;
+  Status StartCi(const store::WorkItem& item);
+  Status StartMerge(const store::WorkItem& item);
+  Status DoTag(const store::WorkItem& item);
+  GateResult RunChecks(const sandbox::Worktree& worktree);
+  void OnCiDone(const std::string& item_id, GateResult result);
+  void OnMergeDone(const std::string& item_id, GateResult result);
+  Result<sandbox::Worktree> ItemWorktree(const store::WorkItem& item);
+  Commands CurrentCommands() const;
+
+  // --- plan.cc ---
+  Status AfterAcceptance(const store::WorkItem& item);
+  Status AfterTriage(const store::WorkItem& item);
+  Status AfterDone(const store::WorkItem& item);
+  // Serve: files a release when fixes are done and nothing else is open.
+  Status MaybeFileMaintenanceRelease(const std::vector<store::WorkItem>& items);
+  std::string TaskText(const store::WorkItem& item);
+  // Blocked items whose session failed, or that a person answered, go back to work.
+  Status ReopenBlocked();
+
+  // --- ledger.cc ---
+  Status LoadLedger();
+  void OnStep(const std::string& role, const std::string& item, const agent::StepReport& step);
+  void StopForBudget(const std::string& why);
+
+  CompanyPaths paths_;
+  Charter charter_;
+  CompanyDeps deps_;
+  Tracker tracker_;
+  std::unique_ptr<sandbox::WorktreeManager> worktrees_;
+  std::unique_ptr<WorkPool> pool_;
+  Ledger ledger_;
+  RunOptions options_;
+  std::string holder_;  // This run's lease holder name.
+
+  std::map<std::string, std::unique_ptr<LiveSession>> live_;  // By session id.
+  std::set<std::string> gate_jobs_;                           // Item ids with a CI/merge job.
+  bool merging_ = false;                                      // The merge queue is busy.
+  std::optional<std::string> budget_stop_;
+
+  std::mutex inbox_mutex_;
+  std::condition_variable inbox_wake_;
+  std::deque<std::function<void()>> inbox_;  // Guarded by inbox_mutex_.
+  std::optional<std::string> pending_budget_stop_;  // Guarded by inbox_mutex_.
+};
+
+}  // namespace mh::company

@@ -1,0 +1,166 @@
+// One scheduling pass: plan new items, then start what is ready within the limits.
+#include <algorithm>
+
+#include "company/company_impl.h"
+
+namespace mh::company {
+namespace {
+
+bool HasLabel(const store::WorkItem& item, std::string_view label) {
+  size_t start = 0;
+  while (start <= item.labels.size()) {
+    size_t end = item.labels.find(',', start);
+    if (end == std::string::npos) end = item.labels.size();
+    if (std::string_view(item.labels).substr(start, end - start) == label) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+std::string WithLabel(const std::string& labels, const std::string& label) {
+  return labels.empty() ? label : labels + "," + label;
+}
+
+bool IsChangeKind(const std::string& kind) {
+  return kind == "task" || kind == "feature" || kind == "bug";
+}
+
+}  // namespace
+
+// New tasks, features and bugs wait for the design to be done, and hold up the open
+// acceptance: so engineers start on a skeleton and QA checks a finished product.
+Status Company::Impl::PlanNewItems(const std::vector<store::WorkItem>& items) {
+  for (const store::WorkItem& item : items) {
+    if (!IsChangeKind(item.kind) || IsFinished(item.state) || HasLabel(item, "planned")) continue;
+    for (const store::WorkItem& other : items) {
+      if (IsFinished(other.state) || item.parent_id == other.id) continue;
+      if (other.kind == "design") RETURN_IF_ERROR(tracker_.AddDependency(item.id, other.id));
+      if (other.kind == "acceptance" && other.state == states::kOpen) {
+        RETURN_IF_ERROR(tracker_.AddDependency(other.id, item.id));
+      }
+      if (other.kind == "release" && other.state == states::kOpen) {
+        RETURN_IF_ERROR(tracker_.AddDependency(other.id, item.id));
+      }
+    }
+    store::WorkItem planned = item;
+    planned.labels = WithLabel(item.labels, "planned");
+    RETURN_IF_ERROR(deps_.store->UpdateWorkItem(planned));
+  }
+  return Status::Ok();
+}
+
+Result<bool> Company::Impl::Tick() {
+  ASSIGN_OR_RETURN(std::vector<store::WorkItem> items, tracker_.List());
+  RETURN_IF_ERROR(PlanNewItems(items));
+  ASSIGN_OR_RETURN(items, tracker_.List());
+  if (options_.mode == RunMode::kServe) {
+    RETURN_IF_ERROR(ReopenBlocked());
+    RETURN_IF_ERROR(MaybeFileMaintenanceRelease(items));
+    ASSIGN_OR_RETURN(items, tracker_.List());
+  }
+  return StartReady(items);
+}
+
+namespace {
+
+int CountRole(const std::map<std::string, std::unique_ptr<LiveSession>>& live,
+              const std::string& role) {
+  return static_cast<int>(std::count_if(live.begin(), live.end(),
+                                        [&](const auto& entry) { return entry.second->role == role; }));
+}
+
+bool HasLive(const std::map<std::string, std::unique_ptr<LiveSession>>& live,
+             const std::string& item, SessionPurpose purpose) {
+  return std::any_of(live.begin(), live.end(), [&](const auto& entry) {
+    return entry.second->item_id == item && entry.second->purpose == purpose;
+  });
+}
+
+}  // namespace
+
+Result<bool> Company::Impl::StartReady(const std::vector<store::WorkItem>& items) {
+  bool started = false;
+  auto slot_free = [&](const std::string& role) {
+    auto it = charter_.roles.find(role);
+    if (it == charter_.roles.end()) return false;
+    return static_cast<int>(live_.size()) < charter_.max_sessions &&
+           CountRole(live_, role) < it->second.head_count;
+  };
+  for (const store::WorkItem& item : items) {
+    if (budget_stop_) break;
+    const KindRule* rule = RuleFor(item);
+    if (rule == nullptr) continue;
+    const std::string& state = item.state;
+    Status status;
+    if (state == states::kOpen || state == states::kInProgress) {
+      if (HasLive(live_, item.id, SessionPurpose::kWork) || !slot_free(rule->role)) continue;
+      if (state == states::kOpen) {
+        ASSIGN_OR_RETURN(bool ready, tracker_.DependenciesFinished(item.id));
+        if (!ready) continue;
+      }
+      if (auto why = ledger_.Exhausted(charter_, rule->role, item.id)) {
+        StopForBudget(*why);
+        break;
+      }
+      status = StartWorkSession(item);
+    } else if (state == states::kCi) {
+      if (gate_jobs_.count(item.id)) continue;
+      status = StartCi(item);
+    } else if (state == states::kReview) {
+      if (HasLive(live_, item.id, SessionPurpose::kReview) || !slot_free(kReviewer)) continue;
+      if (auto why = ledger_.Exhausted(charter_, kReviewer, item.id)) {
+        StopForBudget(*why);
+        break;
+      }
+      status = StartReviewSession(item);
+    } else if (state == states::kMerging) {
+      if (merging_ || gate_jobs_.count(item.id)) continue;
+      status = StartMerge(item);
+    } else if (state == states::kTagging) {
+      status = DoTag(item);
+    } else {
+      continue;
+    }
+    if (!status.ok()) {
+      Say("#" + item.id + ": " + status.message());
+      RETURN_IF_ERROR(tracker_.Comment(item.id, "system", "Blocked: " + status.ToString()).status());
+      RETURN_IF_ERROR(tracker_.Transition(item.id, states::kBlocked, status.message()));
+    }
+    started = true;
+  }
+  return started;
+}
+
+RunReport Company::Impl::Report() const {
+  RunReport report;
+  Result<std::vector<store::WorkItem>> items = tracker_.List();
+  std::string waiting;
+  if (items.ok()) {
+    for (const store::WorkItem& item : *items) {
+      if (IsFinished(item.state)) continue;
+      report.open_items += 1;
+      if (item.state == states::kBlocked) {
+        report.blocked_items += 1;
+        waiting += "\n  " + DescribeItem(item);
+      }
+    }
+  }
+  const std::string dir = paths_.root;
+  if (budget_stop_) {
+    report.end = RunEnd::kBudget;
+    report.message = *budget_stop_ + ". Raise it in " + paths_.charter + " and run `macrohard run " +
+                     dir + "` to go on.";
+  } else if (options_.stop.stop_requested()) {
+    report.end = RunEnd::kStopped;
+    report.message = "stopped; `macrohard run " + dir + "` goes on from here.";
+  } else if (report.open_items == 0) {
+    report.message = "every work item is finished.";
+  } else {
+    report.message = std::to_string(report.open_items) + " work items are not finished; " +
+                     std::to_string(report.blocked_items) + " wait for a person (answer with " +
+                     "`macrohard issue comment " + dir + " ID TEXT`, then run again):" + waiting;
+  }
+  return report;
+}
+
+}  // namespace mh::company
