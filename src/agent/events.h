@@ -19,6 +19,7 @@ inline constexpr std::string_view kModelRequest = "model_request";
 inline constexpr std::string_view kModelReply = "model_reply";
 inline constexpr std::string_view kToolResult = "tool_result";
 inline constexpr std::string_view kSessionEnded = "session_ended";
+inline constexpr std::string_view kFeedback = "feedback";
 
 Json MessageToJson(const llm::Message& message);
 // Errors: kDataLoss naming what is missing or of the wrong type.

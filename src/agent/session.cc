@@ -1,4 +1,6 @@
 // Opening a session: creating it in the store, or rebuilding it from its events.
+#include <set>
+#include <string>
 #include <utility>
 
 #include "agent/events.h"
@@ -165,7 +167,43 @@ std::chrono::milliseconds DurationField(const Json& payload) {
 
 }  // namespace
 
+namespace {
+
+// The end a session_ended event records.
+void ApplyEnd(const Json& p, SessionResult& result) {
+  result.outcome = EndOutcomeFromName(events::Field<std::string>(p, "outcome", "failed"));
+  result.summary = events::Field<std::string>(p, "summary", result.summary);
+  result.question = events::Field<std::string>(p, "question", result.question);
+  std::string reason = events::Field<std::string>(p, "reason", "");
+  result.status = result.outcome == Outcome::kFailed
+                      ? Status(CodeFromName(events::Field<std::string>(p, "code", "")), reason)
+                      : Status::Ok();
+}
+
+// Feedback reopens the session with a new user message. Calls of the last reply still
+// without a result (feedback to a session interrupted mid-step) get an error result
+// first, so the conversation stays well formed; their ids go to `settled` so a result
+// recorded later for them is ignored.
+void ApplyFeedback(Session::Impl& session, const std::string& text,
+                   std::set<std::string>& settled) {
+  for (const llm::ToolCall& call : session.pending_) {
+    session.history_.push_back(llm::Message::ToolResult(
+        call.id, "Not run: the session was interrupted, then received feedback.", true));
+    settled.insert(call.id);
+  }
+  session.pending_.clear();
+  session.history_.push_back(llm::Message::User(text));
+  session.result_.outcome = Outcome::kRunning;
+  session.result_.status = Status::Ok();
+  session.result_.summary.clear();
+  session.result_.question.clear();
+  session.skip_end_record_ = false;
+}
+
+}  // namespace
+
 Status Session::Impl::Replay(const std::vector<store::Event>& all) {
+  std::set<std::string> settled;  // Calls answered by ApplyFeedback.
   for (const store::Event& event : all) {
     Result<Json> parsed = ParseJson(event.payload);
     if (!parsed.ok()) {
@@ -186,24 +224,21 @@ Status Session::Impl::Replay(const std::vector<store::Event>& all) {
     } else if (event.kind == events::kToolResult) {
       ASSIGN_OR_RETURN(llm::Message message,
                        events::MessageFromJson(p.value("message", Json::object())));
+      if (settled.count(message.tool_call_id) > 0) continue;
       std::string outcome = events::Field<std::string>(p, "outcome", "none");
       std::string detail =
           events::Field<std::string>(p, outcome == "blocked" ? "question" : "summary", "");
       ApplyToolResult(message, OutcomeFromName(outcome), events::Field<std::string>(p, "name", ""),
                       detail, DurationField(p));
     } else if (event.kind == events::kSessionEnded) {
-      result_.outcome = EndOutcomeFromName(events::Field<std::string>(p, "outcome", "failed"));
-      result_.summary = events::Field<std::string>(p, "summary", result_.summary);
-      result_.question = events::Field<std::string>(p, "question", result_.question);
-      std::string reason = events::Field<std::string>(p, "reason", "");
-      result_.status = result_.outcome == Outcome::kFailed
-                           ? Status(CodeFromName(events::Field<std::string>(p, "code", "")), reason)
-                           : Status::Ok();
+      ApplyEnd(p, result_);
       skip_end_record_ = true;
     } else if (event.kind == events::kSessionResumed) {
       result_.outcome = Outcome::kRunning;
       result_.status = Status::Ok();
       skip_end_record_ = false;
+    } else if (event.kind == events::kFeedback) {
+      ApplyFeedback(*this, events::Field<std::string>(p, "text", ""), settled);
     }
   }
   if (history_.empty()) {
@@ -214,10 +249,12 @@ Status Session::Impl::Replay(const std::vector<store::Event>& all) {
 
 Status Session::Impl::MarkResumed() {
   resumed_ = true;
+  // Submitted or blocked with no feedback after it (Replay makes feedback reopen it).
   if (result_.outcome == Outcome::kSubmitted || result_.outcome == Outcome::kBlocked) {
     return Status::Ok();  // Final: there is nothing to continue.
   }
-  // Failed (a limit, a model error) or interrupted: go on from the last recorded step.
+  // Failed (a limit, a model error), interrupted, or given feedback: go on from the last
+  // recorded step.
   result_.outcome = Outcome::kRunning;
   result_.status = Status::Ok();
   skip_end_record_ = false;
@@ -250,6 +287,19 @@ Result<std::unique_ptr<Session>> Session::Open(SessionDeps deps, SessionConfig c
     RETURN_IF_ERROR(impl->MarkResumed());
   }
   return std::unique_ptr<Session>(new Session(std::move(impl)));
+}
+
+Status AddFeedback(store::Store& store, std::string_view session_id, std::string_view text) {
+  if (text.empty()) return InvalidArgumentError("feedback needs a text");
+  return store.RunInTransaction([&](store::Store& tx) -> Status {
+    ASSIGN_OR_RETURN(store::SessionRecord record, tx.GetSession(session_id));
+    store::NewEvent event{.company_id = record.company_id,
+                          .session_id = std::string(session_id),
+                          .kind = std::string(events::kFeedback),
+                          .payload = RedactSecrets(DumpJson(Json{{"text", std::string(text)}}))};
+    RETURN_IF_ERROR(tx.AppendEvent(event).status());
+    return tx.UpdateSession(session_id, OutcomeName(Outcome::kRunning), record.state_blob);
+  });
 }
 
 Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -30,6 +30,7 @@
 #include <optional>
 #include <stop_token>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "agent/context.h"
@@ -155,6 +156,18 @@ class Session {
   explicit Session(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// Sends `text` (a CI log, review comments, a merge conflict) to session `session_id` as
+// a new user message: records a `feedback` event (secrets redacted) and sets the session
+// record's state to "running", in one transaction. The next Session::Open of that id
+// continues the conversation from there, even when it had ended `submitted`, `blocked`
+// or `failed`: the history gets the text as a user message after what was recorded, the
+// outcome becomes running, summary and question are cleared; the totals keep counting
+// (limits given to Open apply to the whole session). Meant for a session that is not
+// running: a live one sees the feedback only when it is next opened. Errors:
+// kInvalidArgument (empty text), kNotFound (unknown session), store errors.
+// Thread-safety: as the store's.
+Status AddFeedback(store::Store& store, std::string_view session_id, std::string_view text);
 
 // Drives `session` to its end on the calling thread: tools and store writes run here,
 // model calls on the model's transport. A stop request cancels the model call in flight.
