@@ -3,7 +3,8 @@
 namespace mh::cli {
 
 CommandList RegisterCommands(CLI::App& app) {
-  return {RegisterVersion(app), RegisterChat(app), RegisterSolve(app), RegisterTool(app)};
+  return {RegisterVersion(app), RegisterChat(app), RegisterSolve(app), RegisterTool(app),
+          RegisterNew(app),     RegisterRun(app),  RegisterServe(app)};
 }
 
 int RunSelected(const CommandList& commands) {

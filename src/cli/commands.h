@@ -25,5 +25,11 @@ Command RegisterVersion(CLI::App& app);
 Command RegisterChat(CLI::App& app);
 Command RegisterSolve(CLI::App& app);
 Command RegisterTool(CLI::App& app);
+Command RegisterNew(CLI::App& app);
+Command RegisterRun(CLI::App& app);
+Command RegisterServe(CLI::App& app);
+Command RegisterStatus(CLI::App& app);
+Command RegisterLog(CLI::App& app);
+Command RegisterIssue(CLI::App& app);
 
 }  // namespace mh::cli

@@ -1,0 +1,144 @@
+// `macrohard new DIR --brief F --model M`, `macrohard run DIR`, `macrohard serve DIR`:
+// make a company and run it (company/), printing one line per notable step.
+//
+// Exit codes: 0 every work item finished (run) or stopped on request (serve); 1 an error
+// that stopped the company; 2 bad usage or set-up; 3 work waits for a person; 4 a budget
+// ran out (raise it in company.toml and run again).
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "cli/company_runtime.h"
+#include "cli/runtime.h"
+#include "company/company.h"
+
+namespace mh::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitWaiting = 3;
+constexpr int kExitBudget = 4;
+
+struct NewFlags {
+  std::string dir;
+  std::string brief;
+  std::string brief_text;
+  std::string model;
+  std::string name;
+  std::string config;
+  bool no_run = false;
+};
+
+int Fail(int code, const std::string& what) {
+  std::fprintf(stderr, "macrohard: %s\n", what.c_str());
+  return code;
+}
+
+Result<std::string> ReadBrief(const NewFlags& flags) {
+  if (!flags.brief_text.empty()) return flags.brief_text;
+  if (flags.brief.empty()) return InvalidArgumentError("give the brief with --brief FILE");
+  std::ifstream in(flags.brief, std::ios::binary);
+  if (!in) return NotFoundError("cannot read the brief " + flags.brief);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (text.str().empty()) return InvalidArgumentError("the brief " + flags.brief + " is empty");
+  return text.str();
+}
+
+int ExitFor(const company::RunReport& report, company::RunMode mode) {
+  switch (report.end) {
+    case company::RunEnd::kBudget:
+      return kExitBudget;
+    case company::RunEnd::kStopped:
+      return mode == company::RunMode::kServe ? 0 : kExitFailed;
+    case company::RunEnd::kIdle:
+      return report.open_items == 0 ? 0 : kExitWaiting;
+  }
+  return kExitFailed;
+}
+
+// Runs the company in `dir` and prints its progress and the end.
+int RunCompany(const std::string& dir, const std::string& config_path, company::RunMode mode,
+               const std::string& model_override) {
+  InterruptWatcher interrupt;
+  Result<UserConfig> config = LoadUserConfig(config_path);
+  if (!config.ok()) return Fail(kExitUsage, config.error().message());
+  Result<std::unique_ptr<CompanyRuntime>> runtime =
+      CompanyRuntime::Open(dir, *config, model_override);
+  if (!runtime.ok()) return Fail(kExitUsage, runtime.error().message());
+  company::RunOptions options;
+  options.mode = mode;
+  options.stop = interrupt.token();
+  options.progress = [](const std::string& line) {
+    std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+  };
+  Result<company::RunReport> report = (*runtime)->company().Run(options);
+  if (!report.ok()) return Fail(kExitFailed, report.error().ToString());
+  std::printf("%s\n%s\n", report->message.c_str(),
+              FormatUsageLine(*(*runtime)->models().meter()).c_str());
+  std::printf("repository: %s\n", (*runtime)->company().paths().repo.c_str());
+  return ExitFor(*report, mode);
+}
+
+int RunNew(const NewFlags& flags) {
+  Result<std::string> brief = ReadBrief(flags);
+  if (!brief.ok()) return Fail(kExitUsage, brief.error().message());
+  if (flags.model.empty()) return Fail(kExitUsage, "give the model with --model (docs/models.md)");
+  std::string name = flags.name;
+  if (name.empty()) name = fs::absolute(flags.dir).lexically_normal().filename().string();
+  if (name.empty()) name = "product";
+  Status created = CreateCompanyIn(flags.dir, company::DefaultCharter(name, *brief, flags.model));
+  if (!created.ok()) return Fail(kExitUsage, created.ToString());
+  std::printf("created company %s in %s\n", name.c_str(),
+              company::PathsFor(flags.dir).root.c_str());
+  if (flags.no_run) return 0;
+  return RunCompany(flags.dir, flags.config, company::RunMode::kUntilIdle, "");
+}
+
+}  // namespace
+
+Command RegisterNew(CLI::App& app) {
+  auto flags = std::make_shared<NewFlags>();
+  CLI::App* cmd = app.add_subcommand("new", "make a company from a brief and run it to a release");
+  cmd->add_option("dir", flags->dir, "the company's folder (made if missing)")->required();
+  cmd->add_option("--brief", flags->brief, "a file with the product brief");
+  cmd->add_option("--brief-text", flags->brief_text, "the brief itself");
+  cmd->add_option("--model", flags->model, "the model every role uses, e.g. xai/grok-4");
+  cmd->add_option("--name", flags->name, "the company's name (default: the folder's)");
+  cmd->add_option("--config", flags->config, "user configuration (prices, base URLs)");
+  cmd->add_flag("--no-run", flags->no_run, "only make the company");
+  return {cmd, [flags] { return RunNew(*flags); }};
+}
+
+Command RegisterRun(CLI::App& app) {
+  auto dir = std::make_shared<std::string>();
+  auto config = std::make_shared<std::string>();
+  auto model = std::make_shared<std::string>();
+  CLI::App* cmd = app.add_subcommand("run", "resume a company until no work item can move");
+  cmd->add_option("dir", *dir, "the company's folder")->required();
+  cmd->add_option("--config", *config, "user configuration (prices, base URLs)");
+  cmd->add_option("--model", *model, "use this model instead of company.toml's");
+  return {cmd, [=] { return RunCompany(*dir, *config, company::RunMode::kUntilIdle, *model); }};
+}
+
+Command RegisterServe(CLI::App& app) {
+  auto dir = std::make_shared<std::string>();
+  auto config = std::make_shared<std::string>();
+  auto model = std::make_shared<std::string>();
+  CLI::App* cmd =
+      app.add_subcommand("serve", "keep a company running: it takes issues people file");
+  cmd->add_option("dir", *dir, "the company's folder")->required();
+  cmd->add_option("--config", *config, "user configuration (prices, base URLs)");
+  cmd->add_option("--model", *model, "use this model instead of company.toml's");
+  return {cmd, [=] { return RunCompany(*dir, *config, company::RunMode::kServe, *model); }};
+}
+
+}  // namespace mh::cli
