@@ -20,6 +20,11 @@ namespace {
 
 constexpr std::chrono::seconds kLeaseTtl{30};
 constexpr const char* kIdFile = "company_id";
+// What builds and test runs leave behind: never part of a change (the system commits
+// everything else an agent leaves in its worktree).
+constexpr const char* kGitIgnore =
+    "__pycache__/\n*.pyc\n*.o\n*.a\n*.so\nbuild/\nnode_modules/\ntarget/\n.pytest_cache/\n"
+    "*.log\n";
 
 Result<std::string> ReadText(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -88,7 +93,8 @@ Status CreateCompany(const std::string& dir, const Charter& charter, store::Stor
   std::string readme = "# " + charter.name + "\n\n" + charter.brief + "\n";
   ASSIGN_OR_RETURN(std::string first,
                    sandbox::WorktreeManager::InitRepository(
-                       runner, paths.repo, {{"README.md", readme}}, "Start " + charter.name,
+                       runner, paths.repo, {{"README.md", readme}, {".gitignore", kGitIgnore}},
+                       "Start " + charter.name,
                        {.name = "Macrohard", .email = "macrohard@localhost"}));
   Tracker tracker(store, charter.name);
   RETURN_IF_ERROR(tracker.Record("company_created", {{"name", charter.name},

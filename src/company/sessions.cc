@@ -242,6 +242,7 @@ Status Company::Impl::FinishWork(LiveSession& live, const agent::SessionResult& 
   }
   const KindRule* rule = RuleFor(item);
   if (rule == nullptr || rule->gates.empty()) {
+    (void)worktrees_->Remove(live.worktree);  // Nothing of it lands.
     if (item.kind == "acceptance") return AfterAcceptance(item);
     if (item.kind == "issue") return AfterTriage(item);
     RETURN_IF_ERROR(tracker_.Comment(item.id, live.role, result.summary).status());
