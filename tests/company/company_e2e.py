@@ -1,0 +1,337 @@
+#!/usr/bin/env python3
+"""End-to-end tests of a whole company: the real macrohard binary, real git, the
+bubblewrap sandbox, SQLite, and mh-fake-llm as the only stand-in (for the model).
+
+Usage: company_e2e.py MACROHARD FAKE_LLM [unittest args, e.g. CompanyTest.test_serve]
+
+Each test writes a scenario for the scripted model (turns matched by the text of a
+session's task and by how many tool results its request holds, docs/fake-llm.md), makes a
+company with `macrohard new --no-run`, runs it, and checks what a user would: the tag,
+main's contents and tests, the tracker's history in the store, and the model server's
+request log (a step that was recorded is never asked for again).
+"""
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+MACROHARD = FAKE_LLM = None
+TEST_CMD = "python3 -m unittest discover -s tests -t . -q"
+
+
+def call(name, **arguments):
+    return {"name": name, "arguments": arguments}
+
+
+def write(path, content):
+    return call("write_file", path=path, content=content)
+
+
+def turn(contains, results, *calls, last=None, delay_ms=0, text=""):
+    when = {"contains": contains, "tool_results": results}
+    if last:
+        when["last_contains"] = last
+    t = {"when": when, "text": text, "tool_calls": list(calls)}
+    if delay_ms:
+        t["delay_ms"] = delay_ms
+    return t
+
+
+def module(name, value):
+    """A python module `name` with f() returning `value`, and its test."""
+    return [write(f"{name}.py", f"def f():\n    return {value!r}\n"),
+            write(f"tests/test_{name}.py",
+                  f"import unittest\nimport {name}\n\n\nclass T(unittest.TestCase):\n"
+                  f"    def test_f(self):\n        self.assertEqual({name}.f(), 'ok')\n")]
+
+
+def opening_turns(tasks):
+    """The product lead files `tasks` (title, body) as #5, #6, ...; the architect records
+    the test command; QA accepts; the release manager writes the changelog."""
+    filed = [call("file_work_item", kind="task", title=t, body=b) for t, b in tasks]
+    return [
+        turn("Work item #1 (spec)", 0, write("SPEC.md", "# Spec\n1. tests pass\n"), *filed),
+        turn("Work item #1 (spec)", 1 + len(tasks), call("submit", summary="spec and backlog")),
+        turn("Work item #2 (design)", 0, write("tests/__init__.py", ""),
+             write("shared.txt", "base\n"), call("set_commands", build="true", test=TEST_CMD)),
+        turn("Work item #2 (design)", 3, call("submit", summary="skeleton and commands")),
+        turn("Work item #3 (acceptance)", 0, call("run_command", command=TEST_CMD)),
+        turn("Work item #3 (acceptance)", 1, call("submit", summary="criterion 1 passed")),
+        turn("Work item #4 (release)", 0, write("CHANGELOG.md", "# Changelog\n\n## 0.1.0\n")),
+        turn("Work item #4 (release)", 1, call("submit", summary="changelog")),
+    ]
+
+
+def approve(item, round_=1):
+    return turn(f"Review the change for #{item} (task, round {round_})", 0,
+                call("review", decision="approve", comments="fine"))
+
+
+class FakeServer:
+    def __init__(self, directory, turns):
+        self.scenario = os.path.join(directory, "scenario.json")
+        self.log = os.path.join(directory, "requests.jsonl")
+        with open(self.scenario, "w") as f:
+            json.dump({"name": "company-e2e", "turns": turns}, f)
+        self.proc = subprocess.Popen([FAKE_LLM, "--scenario", self.scenario, "--port", "0",
+                                      "--log", self.log], stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        assert line.startswith("listening on "), line
+        self.model = "http://" + line.split()[-1] + "/v1#fake-model"
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+        self.proc.stdout.close()
+
+    def requests(self):
+        with open(self.log) as f:
+            return [r for r in map(json.loads, f) if r.get("protocol")]
+
+
+class CompanyTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="mh-company-e2e-")
+        self.dir = os.path.join(self.tmp.name, "acme")
+        self.server = None
+
+    def tearDown(self):
+        if self.server:
+            self.server.stop()
+        self.tmp.cleanup()
+
+    # --- helpers ---
+
+    def start(self, turns, extra_toml=""):
+        self.server = FakeServer(self.tmp.name, turns)
+        out = self.mh("new", self.dir, "--brief-text", "A product with tests.", "--model",
+                      self.server.model, "--no-run")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        if extra_toml:
+            with open(os.path.join(self.dir, "company.toml"), "a") as f:
+                f.write(extra_toml)
+
+    def mh(self, *args, timeout=180):
+        return subprocess.run([MACROHARD, *args], capture_output=True, text=True, timeout=timeout)
+
+    def git(self, *args):
+        return subprocess.run(["git", "-C", os.path.join(self.dir, "repo"), *args],
+                              capture_output=True, text=True).stdout
+
+    def db(self):
+        return sqlite3.connect(os.path.join(self.dir, ".macrohard", "store.db"))
+
+    def events(self, kind):
+        with self.db() as db:
+            rows = db.execute("SELECT payload FROM events WHERE kind = ? AND session_id IS NULL "
+                              "ORDER BY seq", (kind,)).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def states(self):
+        with self.db() as db:
+            return dict(db.execute("SELECT id, state FROM work_items").fetchall())
+
+    def assert_released(self, tag):
+        self.assertIn(tag, self.git("tag").split())
+        self.assertEqual(self.git("rev-parse", "main"), self.git("rev-parse", tag + "^{commit}"))
+        tests = subprocess.run(TEST_CMD.split(), cwd=os.path.join(self.dir, "repo"),
+                               capture_output=True, text=True)
+        self.assertEqual(tests.returncode, 0, tests.stderr)
+        self.assertTrue(all(s in ("done", "closed") for s in self.states().values()),
+                        self.states())
+
+    def assert_once_each(self):
+        """Each merge and tag happened once, and each scripted step was asked for once."""
+        merged = [e["item"] for e in self.events("merged")]
+        self.assertEqual(len(merged), len(set(merged)), merged)
+        tags = [e["tag"] for e in self.events("tagged")]
+        self.assertEqual(len(tags), len(set(tags)), tags)
+        turns = [r["turn"] for r in self.server.requests()]
+        self.assertEqual(len(turns), len(set(turns)), sorted(turns))
+
+    # --- tests ---
+
+    def test_parallel_engineers_failed_ci_review_and_merge_conflict(self):
+        tasks = [("Alpha module", "alpha.py returns 'ok'"),
+                 ("Six module", "six.py; add 'six' to shared.txt"),
+                 ("Seven module", "seven.py; add 'seven' to shared.txt")]
+        resolved = "base\nsix\nseven\n"
+        turns = opening_turns(tasks) + [
+            # #5: a failing first try, CI sends it back; then the reviewer asks for a change.
+            turn("Work item #5 (task)", 0, *module("alpha", "broken"), delay_ms=400),
+            turn("Work item #5 (task)", 2, call("submit", summary="alpha")),
+            turn("Work item #5 (task)", 3, *module("alpha", "ok")[:1], last="CI failed"),
+            turn("Work item #5 (task)", 4, call("submit", summary="alpha fixed")),
+            turn("Review the change for #5 (task, round 1)", 0,
+                 call("review", decision="request_changes", comments="add a docstring")),
+            turn("Work item #5 (task)", 5,
+                 write("alpha.py", '"""Alpha."""\n\n\ndef f():\n    return \'ok\'\n'),
+                 last="requested changes"),
+            turn("Work item #5 (task)", 6, call("submit", summary="docstring")),
+            approve(5, 2),
+            # #6 and #7 both change shared.txt: whichever lands second gets the conflict.
+            turn("Work item #6 (task)", 0, *module("six", "ok"),
+                 write("shared.txt", "base\nsix\n"), delay_ms=400),
+            turn("Work item #6 (task)", 3, call("submit", summary="six")),
+            turn("Work item #6 (task)", 4, write("shared.txt", resolved), last="conflicted in"),
+            turn("Work item #6 (task)", 5, call("submit", summary="conflict resolved")),
+            turn("Work item #7 (task)", 0, *module("seven", "ok"),
+                 write("shared.txt", "base\nseven\n"), delay_ms=400),
+            turn("Work item #7 (task)", 3, call("submit", summary="seven")),
+            turn("Work item #7 (task)", 4, write("shared.txt", resolved), last="conflicted in"),
+            turn("Work item #7 (task)", 5, call("submit", summary="conflict resolved")),
+            approve(6), approve(7), approve(6, 2), approve(7, 2),
+        ]
+        self.start(turns)
+        out = self.mh("run", self.dir)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assert_released("v0.1.0")
+        self.assert_once_each()
+        with open(os.path.join(self.dir, "repo", "shared.txt")) as f:
+            self.assertEqual(f.read(), resolved)
+        # The engineers worked at the same time: all three tasks were in progress at once.
+        busy, most = set(), 0
+        for e in self.events("item_state"):
+            if e["item"] in ("5", "6", "7"):
+                (busy.add if e["to"] == "in_progress" else busy.discard)(e["item"])
+                most = max(most, len(busy))
+        self.assertEqual(most, 3)
+        ci5 = [e["result"] for e in self.events("ci_run") if e["item"] == "5"]
+        self.assertEqual(ci5[0], "failed")
+        self.assertEqual(ci5[-1], "passed")
+        reviews5 = [e["decision"] for e in self.events("review") if e["item"] == "5"]
+        self.assertEqual(reviews5, ["request_changes", "approve"])
+        conflicts = [e for e in self.events("item_state") if "conflict" in e["reason"]]
+        self.assertEqual(len(conflicts), 1, conflicts)
+        self.assertIn("back to the engineer: merge conflict", out.stdout)
+
+    def test_budget_runs_out_and_run_resumes_after_it_is_raised(self):
+        turns = opening_turns([("Alpha module", "alpha")]) + [
+            turn("Work item #5 (task)", 0, *module("alpha", "ok")),
+            turn("Work item #5 (task)", 2, call("submit", summary="alpha")),
+            approve(5),
+        ]
+        self.start(turns, "\n[budget]\ntokens = 4000\n")
+        out = self.mh("run", self.dir)
+        self.assertEqual(out.returncode, 4, out.stdout + out.stderr)
+        self.assertIn("budget exhausted: the company spent", out.stdout)
+        self.assertIn("[budget] tokens", out.stdout)
+        self.assertNotIn("v0.1.0", self.git("tag"))
+        toml = os.path.join(self.dir, "company.toml")
+        with open(toml) as f:
+            text = f.read().replace("tokens = 4000", "tokens = 10000000")
+        with open(toml, "w") as f:
+            f.write(text)
+        out = self.mh("run", self.dir)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assert_released("v0.1.0")
+        merged = [e["item"] for e in self.events("merged")]
+        self.assertEqual(len(merged), len(set(merged)))
+
+    def test_sigkill_mid_run_then_run_finishes_without_repeating_anything(self):
+        turns = opening_turns([("Alpha module", "alpha"), ("Beta module", "beta")]) + [
+            turn("Work item #5 (task)", 0, *module("alpha", "ok")),
+            turn("Work item #5 (task)", 2, call("run_command", command="sleep 2.5; echo slept")),
+            turn("Work item #5 (task)", 3, call("submit", summary="alpha")),
+            turn("Work item #6 (task)", 0, *module("beta", "ok")),
+            turn("Work item #6 (task)", 2, call("submit", summary="beta")),
+            approve(5), approve(6),
+        ]
+        self.start(turns)
+        # Kill 1: while #5's engineer runs a slow command (its reply is recorded).
+        run = subprocess.Popen([MACROHARD, "run", self.dir], stdout=subprocess.PIPE, text=True)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if any(r["turn"] is not None and "sleep" in json.dumps(turns[r["turn"]])
+                   for r in self.server.requests()):
+                break
+            time.sleep(0.05)
+        time.sleep(0.5)
+        run.send_signal(signal.SIGKILL)
+        run.wait(10)
+        run.stdout.close()
+        # Kill 2: as soon as the first change is merged.
+        run = subprocess.Popen([MACROHARD, "run", self.dir], stdout=subprocess.PIPE, text=True)
+        for line in run.stdout:
+            if ": merged " in line:
+                run.send_signal(signal.SIGKILL)
+                break
+        run.wait(30)
+        run.stdout.close()
+        out = self.mh("run", self.dir)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assert_released("v0.1.0")
+        merged = [e["item"] for e in self.events("merged")]
+        self.assertEqual(sorted(merged), ["1", "2", "4", "5", "6"])
+        tags = [e["tag"] for e in self.events("tagged")]
+        self.assertEqual(tags, ["v0.1.0"])
+        # Each scripted step was asked for once; the second kill may have caught at most
+        # one request in flight, which is asked again.
+        turns_seen = [r["turn"] for r in self.server.requests()]
+        repeats = len(turns_seen) - len(set(turns_seen))
+        self.assertLessEqual(repeats, 1, sorted(turns_seen))
+        self.assertEqual(len(set(turns_seen)), len(turns))
+        # The engineer of #5 was killed mid-session and resumed, not started over.
+        with self.db() as db:
+            kinds = [r[0] for r in db.execute(
+                "SELECT kind FROM events WHERE session_id = '5-engineer' ORDER BY seq")]
+        self.assertIn("session_resumed", kinds)
+        self.assertEqual(kinds.count("session_started"), 1)
+
+    def test_serve_takes_an_issue_from_a_person_to_a_release(self):
+        turns = opening_turns([("Alpha module", "alpha")]) + [
+            turn("Work item #5 (task)", 0, *module("alpha", "ok")),
+            turn("Work item #5 (task)", 2, call("submit", summary="alpha")),
+            approve(5),
+            # The person's issue is #6: support triages it as a bug; an engineer fixes it.
+            turn("Work item #6 (issue)", 0,
+                 call("triage", kind="bug", title="alpha.f has no docstring",
+                      body="Add a docstring to alpha.f.")),
+            turn("Work item #6 (bug)", 0,
+                 write("alpha.py", 'def f():\n    """Says ok."""\n    return \'ok\'\n')),
+            turn("Work item #6 (bug)", 1, call("submit", summary="docstring")),
+            turn("Review the change for #6 (bug, round 1)", 0,
+                 call("review", decision="approve", comments="fine")),
+            # The maintenance release #7.
+            turn("Work item #7 (release)", 0, write("CHANGELOG.md", "## 0.1.1\n- docstring\n")),
+            turn("Work item #7 (release)", 1, call("submit", summary="changelog 0.1.1")),
+        ]
+        self.start(turns)
+        serve = subprocess.Popen([MACROHARD, "serve", self.dir], stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, text=True)
+        try:
+            self.wait_for_tag("v0.1.0", serve)
+            filed = self.mh("issue", "file", self.dir, "alpha needs docs", "--body",
+                            "Please document alpha.f")
+            self.assertEqual(filed.returncode, 0, filed.stderr)
+            self.assertIn("#6", filed.stdout)
+            self.wait_for_tag("v0.1.1", serve)
+        finally:
+            serve.send_signal(signal.SIGTERM)
+            output = serve.communicate(timeout=30)[0]
+        self.assertEqual(serve.returncode, 0, output)
+        self.assert_released("v0.1.1")
+        self.assertEqual(self.states()["6"], "done")
+        with self.db() as db:
+            kind = db.execute("SELECT kind FROM work_items WHERE id = '6'").fetchone()[0]
+        self.assertEqual(kind, "bug")
+        self.assert_once_each()
+
+    def wait_for_tag(self, tag, proc, seconds=90):
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            if tag in self.git("tag").split():
+                return
+            self.assertIsNone(proc.poll(), "serve ended early")
+            time.sleep(0.2)
+        self.fail(f"no tag {tag} after {seconds} s")
+
+
+if __name__ == "__main__":
+    MACROHARD, FAKE_LLM = sys.argv[1], sys.argv[2]
+    unittest.main(argv=[sys.argv[0], "-v", *sys.argv[3:]])
