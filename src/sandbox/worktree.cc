@@ -425,9 +425,15 @@ Status WorktreeManager::FastForward(const std::string& target, const std::string
   std::string ref = "refs/heads/" + target;
   ASSIGN_OR_RETURN(std::string old_head, ResolveCommit(ref));
   ASSIGN_OR_RETURN(std::string new_head, ResolveCommit(commit));
-  ASSIGN_OR_RETURN(bool contained, IsAncestor(new_head, old_head));
+  // Both are hashes now: ask merge-base directly (IsAncestor would resolve them again).
+  auto is_ancestor = [&](const std::string& a, const std::string& b) -> Result<bool> {
+    ASSIGN_OR_RETURN(ProcessResult check, GitAllowFailure({"merge-base", "--is-ancestor", a, b}));
+    if (check.exit_code > 1 || check.exit_code < 0) return GitFailure("merge-base", check);
+    return check.exit_code == 0;
+  };
+  ASSIGN_OR_RETURN(bool contained, is_ancestor(new_head, old_head));
   if (contained) return Status::Ok();
-  ASSIGN_OR_RETURN(bool forward, IsAncestor(old_head, new_head));
+  ASSIGN_OR_RETURN(bool forward, is_ancestor(old_head, new_head));
   if (!forward) {
     return FailedPreconditionError(commit + " is not a fast-forward of " + target);
   }
