@@ -100,7 +100,7 @@ def check_outcome(company, tasks, s):
 
 def main():
     p = argparse.ArgumentParser()
-    for flag in ("--company", "--time", "--requests", "--load"):
+    for flag in ("--company", "--time", "--requests", "--load", "--runs"):
         p.add_argument(flag, required=True)
     for flag in ("--tasks", "--ideal-ms", "--run-status"):
         p.add_argument(flag, type=int, required=True)
@@ -111,7 +111,9 @@ def main():
         model_calls = sum(1 for line in f if json.loads(line).get("protocol"))
     ideal = a.ideal_ms / 1000
     rel = lambda ms: (ms - s["t0"]) / 1000 if ms is not None else float("nan")
-    print(f"load average at start: {a.load}")
+    with open(a.runs) as f:
+        runs = f.read().split("\n")
+    print(f"load average at start: {a.load}; macrohard run invoked {len(runs) - 1} times")
     print(f"wall {t['wall']:.1f} s, ideal {ideal:.0f} s (critical path of model delays), "
           f"ratio {t['wall'] / ideal:.2f}")
     print(f"orchestrator CPU {t['user'] + t['sys']:.1f} s (user {t['user']:.1f}, "
