@@ -231,14 +231,18 @@ class AnswerTool final : public SeatTool {
 };
 
 // Saves a screenshot of the session's desktop; the path, or an empty string with no desktop.
-Result<std::string> SaveScreenshot(Seat& seat, ToolContext& ctx, const std::string& name) {
+// Files are numbered in the session's artifacts: bugs/bug-1.png, bugs/bug-2.png, ...
+Result<std::string> SaveScreenshot(Seat& seat, ToolContext& ctx) {
   auto* desk = ctx.resources().Get<desktop::DesktopSession>(desktop::kDesktopResource);
   if (desk == nullptr) return std::string();
   ASSIGN_OR_RETURN(std::string png, desk->ScreenshotPng());
   std::filesystem::path dir = std::filesystem::path(seat.artifacts_dir) / "bugs";
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  std::filesystem::path path = dir / (name + ".png");
+  std::filesystem::path path;
+  for (int n = 1; path.empty() || std::filesystem::exists(path, ec); ++n) {
+    path = dir / ("bug-" + std::to_string(n) + ".png");
+  }
   std::ofstream out(path, std::ios::binary);
   out.write(png.data(), static_cast<std::streamsize>(png.size()));
   if (!out) return InternalError("cannot write " + path.string());
@@ -268,8 +272,7 @@ class FileBugTool final : public SeatTool {
                     .labels = "qa"};
     std::string note;
     if (tools::internal::BoolArg(args, "screenshot", false)) {
-      Result<std::string> shot = SaveScreenshot(seat, ctx, seat.session_id + "-" +
-                                                               std::to_string(bug.title.size()));
+      Result<std::string> shot = SaveScreenshot(seat, ctx);
       if (!shot.ok()) note = "\n(no screenshot: " + shot.error().message() + ")";
       else if (shot->empty()) note = "\n(no screenshot: the desktop was not in use)";
       else bug.body += "\n\nScreenshot: " + *shot;

@@ -97,18 +97,23 @@ class FakeServer:
 class CompanyTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory(prefix="mh-company-e2e-")
-        self.dir = os.path.join(self.tmp.name, "acme")
+        self.root = self.tmp.name
+        if os.environ.get("MH_KEEP"):  # Keep the company to look at.
+            self.root = tempfile.mkdtemp(prefix="mh-company-e2e-kept-")
+        self.dir = os.path.join(self.root, "acme")
         self.server = None
 
     def tearDown(self):
         if self.server:
             self.server.stop()
+        if os.environ.get("MH_KEEP"):
+            print("kept", self.root)
         self.tmp.cleanup()
 
     # --- helpers ---
 
     def start(self, turns, extra_toml=""):
-        self.server = FakeServer(self.tmp.name, turns)
+        self.server = FakeServer(self.root, turns)
         out = self.mh("new", self.dir, "--brief-text", "A product with tests.", "--model",
                       self.server.model, "--no-run")
         self.assertEqual(out.returncode, 0, out.stderr)
@@ -321,6 +326,46 @@ class CompanyTest(unittest.TestCase):
             kind = db.execute("SELECT kind FROM work_items WHERE id = '6'").fetchone()[0]
         self.assertEqual(kind, "bug")
         self.assert_once_each()
+
+    def test_qa_accepts_a_gui_on_the_desktop_and_files_a_bug_with_a_screenshot(self):
+        turns = opening_turns([("Calculator launcher", "calc.sh starts the calculator")])
+        turns = [t for t in turns if "acceptance" not in t["when"]["contains"]] + [
+            turn("Work item #5 (task)", 0, write("calc.sh", "exec xcalc\n"),
+                 *module("alpha", "ok")),
+            turn("Work item #5 (task)", 3, call("submit", summary="launcher")),
+            approve(5),
+            # QA runs the GUI on its desktop, finds a fault, files it with a screenshot.
+            turn("Work item #3 (acceptance)", 0,
+                 call("computer", action="launch", argv=["sh", "calc.sh"])),
+            turn("Work item #3 (acceptance)", 1, call("computer", action="screenshot")),
+            turn("Work item #3 (acceptance)", 2,
+                 call("file_bug", title="No title in the calculator window",
+                      body="1. sh calc.sh\nExpected: a title. Actual: none.", screenshot=True)),
+            turn("Work item #3 (acceptance)", 3, call("submit", summary="1 bug filed (#6)")),
+            turn("Work item #6 (bug)", 0, write("calc.sh", "exec xcalc -title Calculator\n")),
+            turn("Work item #6 (bug)", 1, call("submit", summary="title")),
+            turn("Review the change for #6 (bug, round 1)", 0,
+                 call("review", decision="approve", comments="fine")),
+            turn("Work item #7 (acceptance)", 0, call("submit", summary="all criteria pass")),
+        ]
+        self.start(turns)
+        out = self.mh("run", self.dir)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assert_released("v0.1.0")
+        with self.db() as db:
+            body, parent = db.execute(
+                "SELECT body, parent_id FROM work_items WHERE id = '6'").fetchone()
+            labels = db.execute("SELECT labels FROM work_items WHERE id = '3'").fetchone()[0]
+        self.assertEqual(parent, "3")
+        self.assertIn("rejected", labels)
+        shot = body.split("Screenshot: ")[1].strip()
+        self.assertTrue(shot.startswith(os.path.join(self.dir, "artifacts")), shot)
+        with open(shot, "rb") as f:
+            self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
+        # The desktop session's own actions were recorded as artifacts too.
+        qa_dir = os.path.join(self.dir, "artifacts", "3-qa")
+        self.assertTrue(any(n.endswith(".png") for n in os.listdir(qa_dir)), os.listdir(qa_dir))
+        self.assertIn("exec xcalc -title Calculator", self.git("show", "main:calc.sh"))
 
     def wait_for_tag(self, tag, proc, seconds=90):
         deadline = time.time() + seconds
