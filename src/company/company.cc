@@ -228,8 +228,13 @@ Result<RunReport> Company::Impl::Run(const RunOptions& options) {
     for (auto& completion : ready) completion();
     if (budget) StopForBudget(*budget);
     if (deps_.clock->Now() - last_renew > kLeaseTtl / 3) {
-      Status renewed = deps_.store->RenewLease(lease, holder_, kLeaseTtl);
-      if (!renewed.ok()) failure = renewed;
+      // Acquire, not Renew: after a long pass the lease may have run out; it is still
+      // ours unless another process took it meanwhile.
+      Result<bool> renewed = deps_.store->AcquireLease(lease, holder_, kLeaseTtl);
+      if (!renewed.ok()) failure = renewed.error();
+      if (renewed.ok() && !*renewed) {
+        failure = FailedPreconditionError("another process took over this company");
+      }
       last_renew = deps_.clock->Now();
     }
     bool stop_now = options_.stop.stop_requested() || budget_stop_.has_value() || !failure.ok();
