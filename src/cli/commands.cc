@@ -4,7 +4,8 @@ namespace mh::cli {
 
 CommandList RegisterCommands(CLI::App& app) {
   return {RegisterVersion(app), RegisterChat(app), RegisterSolve(app), RegisterTool(app),
-          RegisterNew(app),     RegisterRun(app),  RegisterServe(app)};
+          RegisterNew(app),     RegisterRun(app),  RegisterServe(app), RegisterStatus(app),
+          RegisterLog(app),     RegisterIssue(app)};
 }
 
 int RunSelected(const CommandList& commands) {
