@@ -50,12 +50,7 @@ struct OpenedCompany {
 Result<OpenedCompany> OpenTracker(const std::string& dir) {
   OpenedCompany opened;
   ASSIGN_OR_RETURN(opened.store, OpenCompanyStore(dir));
-  std::string id_path = company::PathsFor(dir).state_dir + "/company_id";
-  std::ifstream in(id_path);
-  std::string id;
-  if (!in || !std::getline(in, id)) return NotFoundError("cannot read the company id " + id_path);
-  while (!id.empty() && (id.back() == '\r' || id.back() == ' ')) id.pop_back();
-  if (id.empty()) return NotFoundError("the company id file " + id_path + " is empty");
+  ASSIGN_OR_RETURN(std::string id, company::ReadCompanyId(dir));
   opened.tracker = std::make_unique<company::Tracker>(*opened.store, id);
   return opened;
 }

@@ -41,16 +41,6 @@ int Fail(int code, const Status& status) {
   return code;
 }
 
-Result<std::string> ReadCompanyId(const std::string& dir) {
-  std::string path = company::PathsFor(dir).state_dir + "/company_id";
-  std::ifstream in(path);
-  std::string id;
-  if (!in || !std::getline(in, id)) return NotFoundError("cannot read the company id " + path);
-  while (!id.empty() && (id.back() == '\r' || id.back() == ' ')) id.pop_back();
-  if (id.empty()) return NotFoundError("the company id file " + path + " is empty");
-  return id;
-}
-
 // Every event `read(after)` pages through, handed to `each` in order.
 template <typename Read, typename Each>
 Status ForEachEvent(Read read, Each each) {
@@ -253,7 +243,7 @@ int RunLog(const LogFlags& flags) {
     return Fail(store.error().code() == StatusCode::kNotFound ? kExitUsage : kExitFailed,
                 store.error());
   }
-  Result<std::string> id = ReadCompanyId(flags.dir);
+  Result<std::string> id = company::ReadCompanyId(flags.dir);
   if (!id.ok()) return Fail(kExitUsage, id.error());
   if (!flags.session.empty()) return ShowSession(**store, *id, flags.session);
   if (flags.company) return ShowCompany(**store, *id);

@@ -139,16 +139,6 @@ struct StatusSource {
   EventTally tally;
 };
 
-Result<std::string> ReadCompanyId(const std::string& dir) {
-  std::string path = company::PathsFor(dir).state_dir + "/company_id";
-  std::ifstream in(path);
-  std::string id;
-  if (!in || !std::getline(in, id)) return NotFoundError("cannot read the company id " + path);
-  while (!id.empty() && (id.back() == '\r' || id.back() == ' ')) id.pop_back();
-  if (id.empty()) return NotFoundError("the company id file " + path + " is empty");
-  return id;
-}
-
 void Appendf(std::string& out, const char* format, auto... args) {
   int size = std::snprintf(nullptr, 0, format, args...);
   if (size <= 0) return;
@@ -324,7 +314,7 @@ int RunStatus(const StatusFlags& flags) {
                 store.error());
   }
   source.store = std::move(*store);
-  Result<std::string> id = ReadCompanyId(flags.dir);
+  Result<std::string> id = company::ReadCompanyId(flags.dir);
   if (!id.ok()) return Fail(kExitUsage, id.error());
   source.company_id = *id;
   if (flags.watch) {

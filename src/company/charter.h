@@ -74,7 +74,8 @@ struct Charter {
   Budget budget;               // The whole company.
   Budget item_budget;          // Each work item, over all its sessions.
   int max_sessions = 16;       // Sessions running at once, all roles together.
-  int workers = 0;             // Threads for tools and gates; 0: one per core, 2 to 8.
+  int workers = 0;  // Threads for tools and gates; 0: four per core, 4 to 16 (they mostly wait
+                    // on child processes: git, bubblewrap, tests).
   int max_review_rounds = 3;   // Then the change is merged with the reviewer's notes.
   int max_acceptance_rounds = 3;
   std::string tag_prefix = "v";

@@ -26,14 +26,6 @@ constexpr const char* kGitIgnore =
     "__pycache__/\n*.pyc\n*.o\n*.a\n*.so\nbuild/\nnode_modules/\ntarget/\n.pytest_cache/\n"
     "*.log\n";
 
-Result<std::string> ReadText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFoundError("cannot read " + path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 Status WriteText(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
@@ -76,6 +68,16 @@ CompanyPaths PathsFor(const std::string& dir) {
           .store = (root / ".macrohard" / "store.db").string(),
           .worktrees = (root / ".macrohard" / "worktrees").string(),
           .artifacts = (root / "artifacts").string()};
+}
+
+Result<std::string> ReadCompanyId(const std::string& dir) {
+  std::string path = (fs::path(PathsFor(dir).state_dir) / kIdFile).string();
+  std::ifstream in(path);
+  std::string id;
+  if (!in || !std::getline(in, id)) return NotFoundError("cannot read the company id " + path);
+  while (!id.empty() && (id.back() == '\r' || id.back() == ' ')) id.pop_back();
+  if (id.empty()) return NotFoundError("the company id file " + path + " is empty");
+  return id;
 }
 
 Status CreateCompany(const std::string& dir, const Charter& charter, store::Store& store,
@@ -156,8 +158,7 @@ Result<std::unique_ptr<Company>> Company::Open(const std::string& dir, CompanyDe
                          "`macrohard new`");
   }
   ASSIGN_OR_RETURN(Charter charter, LoadCharter(paths.charter));
-  ASSIGN_OR_RETURN(std::string id, ReadText((fs::path(paths.state_dir) / kIdFile).string()));
-  while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
+  ASSIGN_OR_RETURN(std::string id, ReadCompanyId(dir));
   auto impl = std::make_unique<Impl>(paths, std::move(charter), std::move(deps), id);
   ASSIGN_OR_RETURN(impl->worktrees_, sandbox::WorktreeManager::Create(
                                          *impl->deps_.runner, paths.repo, paths.worktrees));
@@ -211,7 +212,7 @@ Result<RunReport> Company::Impl::Run(const RunOptions& options) {
   RETURN_IF_ERROR(ReopenBlocked());
   int workers = charter_.workers > 0
                     ? charter_.workers
-                    : std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 2, 8);
+                    : std::clamp(4 * static_cast<int>(std::thread::hardware_concurrency()), 4, 16);
   pool_ = std::make_unique<WorkPool>(workers);
   Say("company " + charter_.name + ": running (" + std::to_string(workers) + " workers)");
   bool stopping = false;
@@ -240,7 +241,7 @@ Result<RunReport> Company::Impl::Run(const RunOptions& options) {
     bool stop_now = options_.stop.stop_requested() || budget_stop_.has_value() || !failure.ok();
     if (stop_now && !stopping) {
       stopping = true;
-      for (auto& [id, live] : live_) live->session->Cancel();
+      for (auto& [id, live] : live_) live->Cancel();
     }
     bool started = false;
     if (!stopping) {

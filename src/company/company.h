@@ -45,6 +45,10 @@ struct CompanyPaths {
 };
 CompanyPaths PathsFor(const std::string& dir);
 
+// The company's id in the store (fixed when it was made; .macrohard/company_id).
+// Errors: kNotFound when `dir` holds no company id.
+Result<std::string> ReadCompanyId(const std::string& dir);
+
 // Gives the model for a model name; the caller owns and caches the models, which must
 // outlive the company. Thread-safe.
 using ModelSource = std::function<Result<llm::Model*>(const std::string& name)>;

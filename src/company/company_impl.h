@@ -21,6 +21,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "agent/session.h"
@@ -79,9 +80,24 @@ struct LiveSession {
   tools::ToolRegistry registry;
   std::unique_ptr<tools::ToolContext> context;
   std::unique_ptr<agent::Session> session;
-  // Set by the session's done callback on the pool; read there by the executor wrapper
-  // once the session's last piece of work has returned (so it can be destroyed).
-  std::optional<agent::SessionResult> ended;
+  // Set by the session's done callback on the pool, with the thread it ran on; read by
+  // the executor wrapper of that same thread once the piece of work has returned, so
+  // exactly one wrapper reports the end (the next piece may already run elsewhere).
+  std::optional<agent::SessionResult> ended;  // Guarded by mutex.
+  std::thread::id ended_on;                   // Guarded by mutex.
+
+  // Cancels the session, or, while it is still being prepared on the pool, makes it
+  // cancel itself as soon as it is opened. Thread-safe.
+  void Cancel();
+  std::mutex mutex;
+  bool cancelled = false;                 // Guarded by mutex.
+  agent::Session* started = nullptr;      // Guarded by mutex.
+};
+
+// What the pool did after a work session ended, for the scheduler to act on.
+struct Aftermath {
+  std::optional<Result<sandbox::CommitOutcome>> commit;  // The change, committed.
+  std::vector<std::string> marked;  // Files still holding conflict markers (not committed).
 };
 
 // The outcome of a CI or merge job, computed on the pool.
@@ -112,9 +128,18 @@ class Company::Impl {
   static std::string WorkSessionId(const store::WorkItem& item, const std::string& role);
   Status StartWorkSession(const store::WorkItem& item);
   Status StartReviewSession(const store::WorkItem& item);
-  Status LaunchSession(std::unique_ptr<LiveSession> live, agent::SessionConfig config);
-  void OnSessionEnded(const std::string& session_id, const agent::SessionResult& result);
-  Status FinishWork(LiveSession& live, const agent::SessionResult& result);
+  // Registers `live` under `id` (it holds a slot from now on) and, on the pool, runs
+  // `make` (worktree, tools, the session's config) and starts the session; a failure
+  // comes back to the scheduler as OnStartFailed.
+  void Prepare(std::unique_ptr<LiveSession> live, const std::string& id,
+               std::function<Result<agent::SessionConfig>(LiveSession&)> make);
+  Status Launch(LiveSession& live, agent::SessionConfig config);  // On the pool.
+  void OnStartFailed(const std::string& session_id, const Status& status);
+  Aftermath SessionAftermath(LiveSession& live, const agent::SessionResult& result);  // Pool.
+  void OnSessionEnded(const std::string& session_id, const agent::SessionResult& result,
+                      const Aftermath& after);
+  Status FinishWork(LiveSession& live, const agent::SessionResult& result,
+                    const Aftermath& after);
   Status FinishReview(LiveSession& live, const agent::SessionResult& result);
   // Sends `text` back to the item's work session and reopens the item.
   Status SendBack(const store::WorkItem& item, const std::string& text, const std::string& why);
@@ -133,6 +158,9 @@ class Company::Impl {
   GateResult RunChecks(const sandbox::Worktree& worktree);
   void OnCiDone(const std::string& item_id, GateResult result);
   void OnMergeDone(const std::string& item_id, GateResult result);
+  // On the pool: records the merge once and fast-forwards main to `commit` (which it
+  // sets to the recorded one when an earlier run recorded it).
+  Status Land(const std::string& item_id, const sandbox::Worktree& worktree, std::string& commit);
   Result<sandbox::Worktree> ItemWorktree(const store::WorkItem& item);
   Commands CurrentCommands() const;
 

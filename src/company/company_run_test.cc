@@ -92,7 +92,7 @@ TEST_F(CompanyRunTest, BriefToTaggedReleaseAndASecondRunDoesNothing) {
   Result<RunReport> report = (*company)->Run(options);
   ASSERT_TRUE(report.ok()) << report.error().ToString();
   EXPECT_EQ(report->end, RunEnd::kIdle);
-  EXPECT_EQ(report->open_items, 0) << report->message;
+  EXPECT_EQ(report->open_items, 0) << report->message << "\n" << [&] { std::string all; for (auto& l : lines) all += l + "\n"; return all; }();
   EXPECT_EQ(Git({"tag"}), "v0.1.0\n");
   EXPECT_NE(Git({"show", "main:CHANGELOG.md"}).find("0.1.0"), std::string::npos);
   EXPECT_NE(Git({"show", "main:counts.py"}).find("def words"), std::string::npos);

@@ -211,9 +211,31 @@ Status Company::Impl::StartMerge(const store::WorkItem& item) {
     GateResult result = MergeMain(*worktrees_, worktree, &moved);
     // Main moved since CI: test the merged result before it lands.
     if (result.kind == GateResult::kPassed && moved) result = RunChecks(worktree);
+    if (result.kind == GateResult::kPassed) {
+      Status landed = Land(id, worktree, result.commit);
+      if (!landed.ok()) {
+        result.kind = GateResult::kError;
+        result.log = landed.ToString();
+      }
+    }
     Post([this, id, result] { OnMergeDone(id, result); });
   });
   return Status::Ok();
+}
+
+// Records the merge once, with its event, then moves main (idempotent): a crash in
+// between is finished by the next run's merge job, which finds the record.
+Status Company::Impl::Land(const std::string& item_id, const sandbox::Worktree& worktree,
+                           std::string& commit) {
+  RETURN_IF_ERROR(deps_.store->RunInTransaction([&](store::Store& s) -> Status {
+    ASSIGN_OR_RETURN(bool first, s.RecordEffectOnce("merge:" + item_id, commit));
+    if (!first) return Status::Ok();
+    return tracker_.Record("merged", {{"item", item_id}, {"commit", commit}});
+  }));
+  ASSIGN_OR_RETURN(std::optional<std::string> recorded, deps_.store->GetEffect("merge:" + item_id));
+  if (recorded) commit = *recorded;
+  RETURN_IF_ERROR(worktrees_->FastForward("main", commit));
+  return worktrees_->Remove(worktree);
 }
 
 void Company::Impl::OnMergeDone(const std::string& item_id, GateResult result) {
@@ -231,24 +253,13 @@ void Company::Impl::OnMergeDone(const std::string& item_id, GateResult result) {
                           result.log + "\nFix it and submit again.",
                       "fails on the new main");
   } else if (result.kind == GateResult::kError) {
-    status = InternalError("the merge could not run: " + result.log);
+    status = InternalError("the merge could not be made: " + result.log);
   } else {
-    status = deps_.store->RunInTransaction([&](store::Store& s) -> Status {
-      ASSIGN_OR_RETURN(bool first, s.RecordEffectOnce("merge:" + item_id, result.commit));
-      if (!first) return Status::Ok();
-      return tracker_.Record("merged", {{"item", item_id}, {"commit", result.commit}});
-    });
-    Result<std::optional<std::string>> effect = deps_.store->GetEffect("merge:" + item_id);
-    std::string commit = effect.ok() && effect->has_value() ? **effect : result.commit;
-    if (status.ok()) status = worktrees_->FastForward("main", commit);
-    if (status.ok()) {
-      Result<sandbox::Worktree> worktree = ItemWorktree(*item);
-      if (worktree.ok()) (void)worktrees_->Remove(*worktree);
-      std::string next = StateAfter(*item, Gate::kMerge);
-      Say("#" + item_id + " " + item->kind + ": merged " + commit.substr(0, 10) + " into main");
-      status = tracker_.Transition(item_id, next, "merged");
-      if (status.ok() && next == states::kDone) status = AfterDone(*item);
-    }
+    std::string next = StateAfter(*item, Gate::kMerge);
+    Say("#" + item_id + " " + item->kind + ": merged " + result.commit.substr(0, 10) +
+        " into main");
+    status = tracker_.Transition(item_id, next, "merged");
+    if (status.ok() && next == states::kDone) status = AfterDone(*item);
   }
   if (!status.ok()) {
     Say("#" + item_id + ": " + status.ToString());

@@ -29,23 +29,30 @@ Status Company::Impl::StartReviewSession(const store::WorkItem& item) {
   live->item_id = item.id;
   live->role = role.name;
   live->purpose = SessionPurpose::kReview;
-  ASSIGN_OR_RETURN(std::string head, worktrees_->ResolveCommit("refs/heads/mh/" + item.id));
-  ASSIGN_OR_RETURN(live->worktree, WorktreeFor(name, branch, head));
-  RETURN_IF_ERROR(MakeTools(*live, role, id));
-  ASSIGN_OR_RETURN(std::string diff, worktrees_->DiffAgainst(live->worktree, "main", kMaxDiffBytes));
-  agent::SessionConfig config;
-  config.id = id;
-  config.company_id = tracker_.company_id();
-  config.role = role.name;
-  config.role_prompt = SystemPrompt(role, live->worktree.path);
-  config.task = "Review the change for #" + item.id + " (" + item.kind + ", round " +
-                std::to_string(round) + "): " + item.title + "\n\n" + item.body +
-                "\n\nThe change, against main:\n```diff\n" + diff + "\n```\n";
-  config.state_blob =
-      DumpJson({{"item", item.id}, {"round", round}, {"worktree", WorktreeToJson(live->worktree)}});
-  config.limits.max_steps = role.max_steps;
   Say("#" + item.id + " " + item.kind + ": review round " + std::to_string(round) + " starts");
-  return LaunchSession(std::move(live), std::move(config));
+  Prepare(std::move(live), id,
+          [this, item, id, name, branch, round, &role](LiveSession& live)
+              -> Result<agent::SessionConfig> {
+            ASSIGN_OR_RETURN(std::string head,
+                             worktrees_->ResolveCommit("refs/heads/mh/" + item.id));
+            ASSIGN_OR_RETURN(live.worktree, WorktreeFor(name, branch, head));
+            RETURN_IF_ERROR(MakeTools(live, role, id));
+            ASSIGN_OR_RETURN(std::string diff,
+                             worktrees_->DiffAgainst(live.worktree, "main", kMaxDiffBytes));
+            agent::SessionConfig config;
+            config.id = id;
+            config.company_id = tracker_.company_id();
+            config.role = role.name;
+            config.role_prompt = SystemPrompt(role, live.worktree.path);
+            config.task = "Review the change for #" + item.id + " (" + item.kind + ", round " +
+                          std::to_string(round) + "): " + item.title + "\n\n" + item.body +
+                          "\n\nThe change, against main:\n```diff\n" + diff + "\n```\n";
+            config.state_blob = DumpJson(
+                {{"item", item.id}, {"round", round}, {"worktree", WorktreeToJson(live.worktree)}});
+            config.limits.max_steps = role.max_steps;
+            return config;
+          });
+  return Status::Ok();
 }
 
 Status Company::Impl::FinishReview(LiveSession& live, const agent::SessionResult& result) {
@@ -54,8 +61,8 @@ Status Company::Impl::FinishReview(LiveSession& live, const agent::SessionResult
       result.status.code() == StatusCode::kCancelled) {
     return Status::Ok();  // Resumed by the next run: the item is still in review.
   }
-  (void)worktrees_->Remove(live.worktree);
   if (result.outcome != agent::Outcome::kSubmitted) {
+    (void)worktrees_->Remove(live.worktree);
     std::string why = result.outcome == agent::Outcome::kBlocked ? result.question
                                                                   : result.status.ToString();
     RETURN_IF_ERROR(tracker_.Comment(item.id, "system", "The review did not finish: " + why)

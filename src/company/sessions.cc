@@ -130,75 +130,145 @@ Status Company::Impl::StartWorkSession(const store::WorkItem& item) {
   const KindRule* rule = RuleFor(item);
   const Role& role = charter_.roles.at(rule->role);
   std::string id = WorkSessionId(item, role.name);
-  auto live = std::make_unique<LiveSession>();
-  live->item_id = item.id;
-  live->role = role.name;
-  live->purpose = SessionPurpose::kWork;
   Result<store::SessionRecord> record = deps_.store->GetSession(id);
-  if (record.ok()) {
-    ASSIGN_OR_RETURN(live->worktree, WorktreeFromBlob(record->state_blob));
-    std::error_code ec;
-    if (!fs::exists(live->worktree.path, ec)) {
-      ASSIGN_OR_RETURN(live->worktree, worktrees_->Open(live->worktree.name, live->worktree.branch));
-    }
-  } else if (record.error().code() == StatusCode::kNotFound) {
-    ASSIGN_OR_RETURN(live->worktree, WorktreeFor("item-" + item.id, "mh/" + item.id, "main"));
-  } else {
-    return record.error();
-  }
-  RETURN_IF_ERROR(MakeTools(*live, role, id));
-  agent::SessionConfig config;
-  config.id = id;
-  config.company_id = tracker_.company_id();
-  config.role = role.name;
-  config.role_prompt = SystemPrompt(role, live->worktree.path);
-  config.task = TaskText(item);
-  config.state_blob = DumpJson({{"item", item.id}, {"worktree", WorktreeToJson(live->worktree)}});
-  config.limits.max_steps = role.max_steps;
+  if (!record.ok() && record.error().code() != StatusCode::kNotFound) return record.error();
   RETURN_IF_ERROR(tracker_.Transition(item.id, states::kInProgress, role.name + " at work",
                                       role.name));
   Say("#" + item.id + " " + item.kind + ": " + role.name + (record.ok() ? " resumes" : " starts") +
       " \"" + item.title + "\"");
-  return LaunchSession(std::move(live), std::move(config));
-}
-
-Status Company::Impl::LaunchSession(std::unique_ptr<LiveSession> live,
-                                    agent::SessionConfig config) {
-  const Role& role = charter_.roles.at(live->role);
-  ASSIGN_OR_RETURN(llm::Model * model, deps_.models(role.model.empty() ? charter_.model : role.model));
-  ASSIGN_OR_RETURN(live->session, agent::Session::Open({.model = model,
-                                                        .registry = &live->registry,
-                                                        .tool_context = live->context.get(),
-                                                        .store = deps_.store,
-                                                        .clock = deps_.clock},
-                                                       std::move(config)));
-  LiveSession* raw = live.get();
-  std::string id = raw->session->id();
-  raw->session->set_step_callback(
-      [this, raw](const agent::StepReport& step) { OnStep(raw->role, raw->item_id, step); });
-  live_[id] = std::move(live);
-  // Each piece of the session's work runs on the pool; once the piece in which the
-  // session ended has returned, the loop may destroy it.
-  agent::Executor executor = [this, raw, id](std::function<void()> work) {
-    pool_->Post([this, raw, id, work = std::move(work)] {
-      work();
-      if (raw->ended) {
-        agent::SessionResult result = *raw->ended;
-        Post([this, id, result] { OnSessionEnded(id, result); });
+  auto live = std::make_unique<LiveSession>();
+  live->item_id = item.id;
+  live->role = role.name;
+  live->purpose = SessionPurpose::kWork;
+  std::optional<std::string> blob;
+  if (record.ok()) blob = record->state_blob;
+  // The worktree, sandbox and tools are made on the pool: git and bubblewrap take a
+  // while, and the scheduler must stay free to start the others.
+  Prepare(std::move(live), id, [this, item, id, blob, &role](LiveSession& live) -> Result<agent::SessionConfig> {
+    if (blob) {
+      ASSIGN_OR_RETURN(live.worktree, WorktreeFromBlob(*blob));
+      std::error_code ec;
+      if (!fs::exists(live.worktree.path, ec)) {
+        ASSIGN_OR_RETURN(live.worktree, worktrees_->Open(live.worktree.name, live.worktree.branch));
       }
-    });
-  };
-  raw->session->Start(executor, [raw](const agent::SessionResult& result) { raw->ended = result; });
+    } else {
+      ASSIGN_OR_RETURN(live.worktree, WorktreeFor("item-" + item.id, "mh/" + item.id, "main"));
+    }
+    RETURN_IF_ERROR(MakeTools(live, role, id));
+    agent::SessionConfig config;
+    config.id = id;
+    config.company_id = tracker_.company_id();
+    config.role = role.name;
+    config.role_prompt = SystemPrompt(role, live.worktree.path);
+    config.task = TaskText(item);
+    config.state_blob = DumpJson({{"item", item.id}, {"worktree", WorktreeToJson(live.worktree)}});
+    config.limits.max_steps = role.max_steps;
+    return config;
+  });
   return Status::Ok();
 }
 
+void Company::Impl::Prepare(std::unique_ptr<LiveSession> live, const std::string& id,
+                            std::function<Result<agent::SessionConfig>(LiveSession&)> make) {
+  LiveSession* raw = live.get();
+  live_[id] = std::move(live);
+  pool_->Post([this, raw, id, make = std::move(make)] {
+    Result<agent::SessionConfig> config = make(*raw);
+    Status status = config.ok() ? Launch(*raw, std::move(*config)) : config.error();
+    if (!status.ok()) Post([this, id, status] { OnStartFailed(id, status); });
+  });
+}
+
+void LiveSession::Cancel() {
+  std::lock_guard<std::mutex> lock(mutex);
+  cancelled = true;
+  if (started != nullptr) started->Cancel();
+}
+
+Status Company::Impl::Launch(LiveSession& live, agent::SessionConfig config) {
+  const Role& role = charter_.roles.at(live.role);
+  ASSIGN_OR_RETURN(llm::Model * model, deps_.models(role.model.empty() ? charter_.model : role.model));
+  ASSIGN_OR_RETURN(live.session, agent::Session::Open({.model = model,
+                                                       .registry = &live.registry,
+                                                       .tool_context = live.context.get(),
+                                                       .store = deps_.store,
+                                                       .clock = deps_.clock},
+                                                      std::move(config)));
+  LiveSession* raw = &live;
+  std::string id = live.session->id();
+  live.session->set_step_callback(
+      [this, raw](const agent::StepReport& step) { OnStep(raw->role, raw->item_id, step); });
+  // Each piece of the session's work runs on the pool; once the piece in which the
+  // session ended has returned, its aftermath (the commit) runs there too, and then
+  // the scheduler may destroy it.
+  agent::Executor executor = [this, raw, id](std::function<void()> work) {
+    pool_->Post([this, raw, id, work = std::move(work)] {
+      work();
+      std::optional<agent::SessionResult> ended;
+      {
+        std::lock_guard<std::mutex> lock(raw->mutex);
+        if (raw->ended && raw->ended_on == std::this_thread::get_id()) ended = raw->ended;
+      }
+      if (ended) {
+        Aftermath after = SessionAftermath(*raw, *ended);
+        Post([this, id, result = *ended, after] { OnSessionEnded(id, result, after); });
+      }
+    });
+  };
+  bool cancel = false;
+  {
+    std::lock_guard<std::mutex> lock(live.mutex);
+    live.started = live.session.get();
+    cancel = live.cancelled;
+  }
+  if (cancel) live.session->Cancel();  // Stopped while it was being prepared.
+  live.session->Start(executor, [raw](const agent::SessionResult& result) {
+    std::lock_guard<std::mutex> lock(raw->mutex);
+    raw->ended = result;
+    raw->ended_on = std::this_thread::get_id();
+  });
+  return Status::Ok();
+}
+
+void Company::Impl::OnStartFailed(const std::string& session_id, const Status& status) {
+  auto it = live_.find(session_id);
+  if (it == live_.end()) return;
+  std::string item = it->second->item_id;
+  live_.erase(it);
+  Say("#" + item + ": could not start " + session_id + ": " + status.ToString());
+  (void)tracker_.Comment(item, "system", "Blocked: " + status.ToString());
+  (void)tracker_.Transition(item, states::kBlocked, status.message());
+}
+
+Aftermath Company::Impl::SessionAftermath(LiveSession& live, const agent::SessionResult& result) {
+  Aftermath after;
+  if (result.outcome != agent::Outcome::kSubmitted) return after;
+  Result<store::WorkItem> item = tracker_.Get(live.item_id);
+  const KindRule* rule = item.ok() ? RuleFor(*item) : nullptr;
+  if (live.purpose == SessionPurpose::kReview || rule == nullptr || rule->gates.empty()) {
+    (void)worktrees_->Remove(live.worktree);  // Nothing of it lands.
+    return after;
+  }
+  Result<bool> merging = worktrees_->MergeInProgress(live.worktree);
+  if (merging.ok() && *merging) {
+    Result<std::vector<std::string>> marked = worktrees_->FilesWithConflictMarkers(live.worktree);
+    if (marked.ok() && !marked->empty()) {
+      after.marked = *marked;
+      return after;
+    }
+  }
+  after.commit = worktrees_->CommitAll(
+      live.worktree, "#" + item->id + " " + item->title + "\n\n" + result.summary, kSystem);
+  return after;
+}
+
 void Company::Impl::OnSessionEnded(const std::string& session_id,
-                                   const agent::SessionResult& result) {
+                                   const agent::SessionResult& result, const Aftermath& after) {
   auto it = live_.find(session_id);
   if (it == live_.end()) return;
   std::unique_ptr<LiveSession> live = std::move(it->second);
   live_.erase(it);
-  Status status = live->purpose == SessionPurpose::kWork ? FinishWork(*live, result)
+  Status status = live->purpose == SessionPurpose::kWork ? FinishWork(*live, result, after)
                                                          : FinishReview(*live, result);
   if (!status.ok()) {
     Say("#" + live->item_id + ": " + status.ToString());
@@ -225,7 +295,8 @@ std::string Describe(const agent::SessionResult& result) {
 
 }  // namespace
 
-Status Company::Impl::FinishWork(LiveSession& live, const agent::SessionResult& result) {
+Status Company::Impl::FinishWork(LiveSession& live, const agent::SessionResult& result,
+                                const Aftermath& after) {
   ASSIGN_OR_RETURN(store::WorkItem item, tracker_.Get(live.item_id));
   if (result.outcome == agent::Outcome::kFailed) {
     if (result.status.code() == StatusCode::kCancelled) return Status::Ok();  // Resumed later.
@@ -242,7 +313,6 @@ Status Company::Impl::FinishWork(LiveSession& live, const agent::SessionResult& 
   }
   const KindRule* rule = RuleFor(item);
   if (rule == nullptr || rule->gates.empty()) {
-    (void)worktrees_->Remove(live.worktree);  // Nothing of it lands.
     if (item.kind == "acceptance") return AfterAcceptance(item);
     if (item.kind == "issue") return AfterTriage(item);
     RETURN_IF_ERROR(tracker_.Comment(item.id, live.role, result.summary).status());
@@ -251,22 +321,15 @@ Status Company::Impl::FinishWork(LiveSession& live, const agent::SessionResult& 
     Say("#" + item.id + " " + item.kind + ": " + to);
     return AfterDone(item);
   }
-  ASSIGN_OR_RETURN(bool merging, worktrees_->MergeInProgress(live.worktree));
-  if (merging) {
-    ASSIGN_OR_RETURN(std::vector<std::string> marked,
-                     worktrees_->FilesWithConflictMarkers(live.worktree));
-    if (!marked.empty()) {
-      std::string files;
-      for (const std::string& f : marked) files += " " + f;
-      return SendBack(item, "These files still hold conflict markers:" + files +
-                                ". Resolve them, then submit again.",
-                      "conflict markers left");
-    }
+  if (!after.marked.empty()) {
+    std::string files;
+    for (const std::string& f : after.marked) files += " " + f;
+    return SendBack(item, "These files still hold conflict markers:" + files +
+                              ". Resolve them, then submit again.",
+                    "conflict markers left");
   }
-  ASSIGN_OR_RETURN(sandbox::CommitOutcome commit,
-                   worktrees_->CommitAll(live.worktree, "#" + item.id + " " + item.title +
-                                                            "\n\n" + result.summary,
-                                         kSystem));
+  if (!after.commit) return InternalError("the change of #" + item.id + " was not committed");
+  ASSIGN_OR_RETURN(sandbox::CommitOutcome commit, *after.commit);
   RETURN_IF_ERROR(tracker_.Record("change_submitted", {{"item", item.id},
                                                        {"branch", live.worktree.branch},
                                                        {"commit", commit.commit},
