@@ -209,7 +209,7 @@ Result<RunReport> Company::Impl::Run(const RunOptions& options) {
   const std::string lease = "company:" + tracker_.company_id();
   RETURN_IF_ERROR(TakeLease(*deps_.store, lease, holder_));
   RETURN_IF_ERROR(LoadLedger());
-  RETURN_IF_ERROR(ReopenBlocked());
+  RETURN_IF_ERROR(ReopenBlocked(/*retry_failed=*/true));
   int workers = charter_.workers > 0
                     ? charter_.workers
                     : std::clamp(4 * static_cast<int>(std::thread::hardware_concurrency()), 4, 16);

@@ -171,8 +171,9 @@ class Company::Impl {
   // Serve: files a release when fixes are done and nothing else is open.
   Status MaybeFileMaintenanceRelease(const std::vector<store::WorkItem>& items);
   std::string TaskText(const store::WorkItem& item);
-  // Blocked items whose session failed, or that a person answered, go back to work.
-  Status ReopenBlocked();
+  // Blocked items that a person answered go back to work; with `retry_failed` (once per
+  // run, not every pass: a failing model must not be hammered) those whose session failed.
+  Status ReopenBlocked(bool retry_failed);
 
   // --- ledger.cc ---
   Status LoadLedger();

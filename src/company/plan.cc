@@ -163,7 +163,7 @@ Status Company::Impl::MaybeFileMaintenanceRelease(const std::vector<store::WorkI
   return Status::Ok();
 }
 
-Status Company::Impl::ReopenBlocked() {
+Status Company::Impl::ReopenBlocked(bool retry_failed) {
   ASSIGN_OR_RETURN(std::vector<store::WorkItem> blocked, tracker_.List(std::string(states::kBlocked)));
   for (const store::WorkItem& item : blocked) {
     const KindRule* rule = RuleFor(item);
@@ -171,14 +171,14 @@ Status Company::Impl::ReopenBlocked() {
     std::string session_id = WorkSessionId(item, rule->role);
     Result<store::SessionRecord> session = deps_.store->GetSession(session_id);
     if (!session.ok()) {
-      // Blocked before any session of its own (a review or a gate): try again.
-      RETURN_IF_ERROR(tracker_.Transition(item.id, states::kOpen, "retried"));
+      // Blocked before any session of its own (it could not start): try again.
+      if (retry_failed) RETURN_IF_ERROR(tracker_.Transition(item.id, states::kOpen, "retried"));
       continue;
     }
     ASSIGN_OR_RETURN(std::vector<store::Comment> comments, deps_.store->ListComments(item.id));
     if (!comments.empty() && comments.back().author == "person") {
       RETURN_IF_ERROR(SendBack(item, "A person answered:\n" + comments.back().body, "answered"));
-    } else if (session->state == "failed" || session->state == "running") {
+    } else if (retry_failed && (session->state == "failed" || session->state == "running")) {
       RETURN_IF_ERROR(tracker_.Transition(item.id, states::kInProgress, "retried"));
     }
   }

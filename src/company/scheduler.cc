@@ -54,7 +54,7 @@ Result<bool> Company::Impl::Tick() {
   RETURN_IF_ERROR(PlanNewItems(items));
   ASSIGN_OR_RETURN(items, tracker_.List());
   if (options_.mode == RunMode::kServe) {
-    RETURN_IF_ERROR(ReopenBlocked());
+    RETURN_IF_ERROR(ReopenBlocked(/*retry_failed=*/false));
     RETURN_IF_ERROR(MaybeFileMaintenanceRelease(items));
     ASSIGN_OR_RETURN(items, tracker_.List());
   }

@@ -367,6 +367,26 @@ class CompanyTest(unittest.TestCase):
         self.assertTrue(any(n.endswith(".png") for n in os.listdir(qa_dir)), os.listdir(qa_dir))
         self.assertIn("exec xcalc -title Calculator", self.git("show", "main:calc.sh"))
 
+    def test_a_question_waits_for_a_person_and_the_answer_goes_on(self):
+        turns = opening_turns([("Alpha module", "alpha")]) + [
+            turn("Work item #5 (task)", 0,
+                 call("ask_for_help", question="Should f return 'ok' or 'OK'?")),
+            turn("Work item #5 (task)", 1, *module("alpha", "ok"), last="A person answered"),
+            turn("Work item #5 (task)", 3, call("submit", summary="alpha")),
+            approve(5),
+        ]
+        self.start(turns)
+        out = self.mh("run", self.dir)
+        self.assertEqual(out.returncode, 3, out.stdout + out.stderr)
+        self.assertIn("#5 task [blocked] Alpha module", out.stdout)
+        self.assertIn("the engineer asks: Should f return", out.stdout)
+        answered = self.mh("issue", "comment", self.dir, "5", "'ok', lower case.")
+        self.assertEqual(answered.returncode, 0, answered.stderr)
+        out = self.mh("run", self.dir)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assert_released("v0.1.0")
+        self.assert_once_each()
+
     def wait_for_tag(self, tag, proc, seconds=90):
         deadline = time.time() + seconds
         while time.time() < deadline:
