@@ -36,10 +36,11 @@ Result<std::unique_ptr<CompanyRuntime>> CompanyRuntime::Open(const std::string& 
   ASSIGN_OR_RETURN(rt->store_, OpenCompanyStore(dir));
   ASSIGN_OR_RETURN(rt->runner_, sandbox::RealProcessRunner::Create());
   CompanyRuntime* raw = rt.get();
-  company::CompanyDeps deps{.store = rt->store_.get(),
-                            .runner = rt->runner_.get(),
-                            .models = [raw](const std::string& name) { return raw->ModelFor(name); },
-                            .clock = &SystemClock()};
+  company::CompanyDeps deps{
+      .store = rt->store_.get(),
+      .runner = rt->runner_.get(),
+      .models = [raw](const std::string& name) { return raw->ModelFor(name); },
+      .clock = &SystemClock()};
   ASSIGN_OR_RETURN(rt->company_, company::Company::Open(dir, std::move(deps)));
   // A model name that cannot be made is refused now, not in the middle of the run.
   RETURN_IF_ERROR(rt->ModelFor(rt->company_->charter().model).status());

@@ -19,6 +19,7 @@
 #include "base/json.h"
 #include "cli/commands.h"
 #include "cli/company_runtime.h"
+#include "cli/runtime.h"
 #include "company/company.h"
 #include "company/tracker.h"
 
@@ -69,24 +70,6 @@ std::string ItemId(const std::string& text) {
   return !text.empty() && text.front() == '#' ? text.substr(1) : text;
 }
 
-// The first `max_lines` lines of `text`, and a note of how many were left out.
-std::string CutLines(const std::string& text, size_t max_lines, const std::string& indent) {
-  std::string out;
-  size_t start = 0;
-  size_t lines = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    if (lines < max_lines) out += indent + text.substr(start, end - start) + "\n";
-    ++lines;
-    start = end + 1;
-  }
-  if (lines > max_lines) {
-    out += indent + "... (" + std::to_string(lines - max_lines) + " more lines)\n";
-  }
-  return out;
-}
-
 std::string Short(const std::string& commit) { return commit.substr(0, 10); }
 
 // One change event as a person reads it, e.g. "ci failed at 1a2b3c4d5e".
@@ -94,17 +77,17 @@ std::string DescribeChange(const company::ChangeEvent& e) {
   const Json& p = e.payload;
   if (e.kind == "change_submitted") {
     return "submitted " + Short(p.value("commit", "")) + " on " + p.value("branch", "") + "\n" +
-           CutLines(p.value("summary", ""), 5, "      ");
+           IndentLines(p.value("summary", ""), 5, "      ");
   }
   if (e.kind == "ci_run") {
     std::string line = "ci " + p.value("result", "") + " at " + Short(p.value("commit", "")) + "\n";
-    if (p.value("result", "") != "passed") line += CutLines(p.value("log", ""), 10, "      ");
+    if (p.value("result", "") != "passed") line += IndentLines(p.value("log", ""), 10, "      ");
     return line;
   }
   if (e.kind == "review") {
     std::string line = "review round " + std::to_string(p.value("round", 0)) + ": " +
                        p.value("decision", "") + "\n";
-    return line + CutLines(p.value("comments", ""), 10, "      ");
+    return line + IndentLines(p.value("comments", ""), 10, "      ");
   }
   if (e.kind == "merged") return "merged " + Short(p.value("commit", "")) + "\n";
   if (e.kind == "tagged") {
@@ -152,12 +135,12 @@ Status PrintItem(company::Tracker& tracker, const store::WorkItem& item) {
   std::printf("filed:        %s\nupdated:      %s\n", FormatRfc3339(item.created_at).c_str(),
               FormatRfc3339(item.updated_at).c_str());
   std::printf("\n%s",
-              CutLines(item.body.empty() ? "(no description)" : item.body, 200, "  ").c_str());
+              IndentLines(item.body.empty() ? "(no description)" : item.body, 200, "  ").c_str());
   ASSIGN_OR_RETURN(std::vector<store::Comment> comments, tracker.store().ListComments(item.id));
   std::printf("\ncomments (%zu):\n", comments.size());
   for (const store::Comment& c : comments) {
     std::printf("  %s, %s:\n%s", c.author.c_str(), FormatRfc3339(c.created_at).c_str(),
-                CutLines(c.body, 40, "    ").c_str());
+                IndentLines(c.body, 40, "    ").c_str());
   }
   ASSIGN_OR_RETURN(std::vector<company::ChangeEvent> history, tracker.ChangeHistory(item.id));
   std::printf("\nchange history (%zu):\n", history.size());

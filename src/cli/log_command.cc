@@ -66,24 +66,6 @@ std::string Str(const Json& j, const char* key) {
 
 std::string Short(const std::string& commit) { return commit.substr(0, 10); }
 
-// `text` with each line indented, cut to `max_lines` with a note of the rest.
-std::string Indent(const std::string& text, size_t max_lines, const std::string& indent = "  ") {
-  std::string out;
-  size_t start = 0;
-  size_t lines = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    if (lines < max_lines) out += indent + text.substr(start, end - start) + "\n";
-    ++lines;
-    start = end + 1;
-  }
-  if (lines > max_lines) {
-    out += indent + "... (" + std::to_string(lines - max_lines) + " more lines)\n";
-  }
-  return out;
-}
-
 // The text parts of a recorded message ({role, parts[{text}|{media_type,...}], ...}).
 std::string MessageText(const Json& message) {
   std::string text;
@@ -131,13 +113,13 @@ std::string TranscriptEntry(const store::Event& e) {
   Json p = Payload(e);
   if (e.kind == "session_started") {
     return "== " + Str(p, "role") + " session, model " + Str(p, "model") + ", started " +
-           FormatRfc3339(e.time) + "\ntask:\n" + Indent(Str(p, "task"), 200);
+           FormatRfc3339(e.time) + "\ntask:\n" + IndentLines(Str(p, "task"), 200);
   }
   if (e.kind == "model_reply") {
     std::string out = "\n-- step " + Str(p, "step") + "\n";
     const Json& message = p.contains("message") ? p["message"] : Json::object();
     std::string text = MessageText(message);
-    if (!text.empty()) out += Indent(text, 400);
+    if (!text.empty()) out += IndentLines(text, 400);
     if (message.is_object() && message.contains("tool_calls") && message["tool_calls"].is_array()) {
       for (const Json& call : message["tool_calls"]) {
         out += "  > " + Str(call, "name") + " " + Str(call, "raw_arguments") + "\n";
@@ -148,10 +130,10 @@ std::string TranscriptEntry(const store::Event& e) {
   if (e.kind == "tool_result") {
     bool error = p.value("is_error", false);
     std::string out = "  < " + Str(p, "name") + (error ? " (error)" : "") + "\n";
-    return out +
-           Indent(MessageText(p.contains("message") ? p["message"] : Json()), kResultLines, "    ");
+    return out + IndentLines(MessageText(p.contains("message") ? p["message"] : Json()),
+                             kResultLines, "    ");
   }
-  if (e.kind == "feedback") return "\n== feedback\n" + Indent(Str(p, "text"), 60);
+  if (e.kind == "feedback") return "\n== feedback\n" + IndentLines(Str(p, "text"), 60);
   if (e.kind == "session_resumed") return "\n== resumed " + FormatRfc3339(e.time) + "\n";
   if (e.kind == "session_ended") {
     char cost[32];
@@ -160,7 +142,8 @@ std::string TranscriptEntry(const store::Event& e) {
     std::string out = "\n== ended: " + Str(p, "outcome") + " after " + Str(p, "steps") +
                       " steps, " + Str(p, "tokens") + " tokens, " + cost + "\n";
     for (const char* key : {"summary", "question", "reason"}) {
-      if (p.contains(key)) out += std::string("  ") + key + ":\n" + Indent(Str(p, key), 60, "    ");
+      if (p.contains(key))
+        out += std::string("  ") + key + ":\n" + IndentLines(Str(p, key), 60, "    ");
     }
     return out;
   }

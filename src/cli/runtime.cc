@@ -77,6 +77,23 @@ std::string FormatCount(int64_t n) {
   return n < 0 ? "-" + out : out;
 }
 
+std::string IndentLines(const std::string& text, size_t max_lines, const std::string& indent) {
+  std::string out;
+  size_t start = 0;
+  size_t lines = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    if (lines < max_lines) out += indent + text.substr(start, end - start) + "\n";
+    ++lines;
+    start = end + 1;
+  }
+  if (lines > max_lines) {
+    out += indent + "... (" + std::to_string(lines - max_lines) + " more lines)\n";
+  }
+  return out;
+}
+
 std::string FormatUsageLine(const llm::UsageMeter& meter) {
   llm::UsageTotals total = meter.Total();
   std::string line = "tokens: " + FormatCount(total.usage.input_tokens) + " in";

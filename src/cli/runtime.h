@@ -62,6 +62,10 @@ class InterruptWatcher {
 
 // "1,234".
 std::string FormatCount(int64_t n);
+// `text` with each line indented by `indent`, cut after `max_lines` lines with a note of
+// how many more there were.
+std::string IndentLines(const std::string& text, size_t max_lines,
+                        const std::string& indent = "  ");
 // "tokens: 1,234 in, 56 out; cost: $0.0012" (or "cost: unknown (no price for MODEL)").
 std::string FormatUsageLine(const llm::UsageMeter& meter);
 

@@ -2,8 +2,6 @@
 #include "company/charter.h"
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "base/config.h"
@@ -44,8 +42,8 @@ class Reader {
     ASSIGN_OR_RETURN(std::optional<int64_t> v, file_.GetInt(t, key));
     if (!v) return Status::Ok();
     if (*v < min) {
-      return file_.ErrorAt(*t.get(key), "'" + std::string(key) + "' must be at least " +
-                                            std::to_string(min));
+      return file_.ErrorAt(*t.get(key),
+                           "'" + std::string(key) + "' must be at least " + std::to_string(min));
     }
     out = *v;
     return Status::Ok();
@@ -88,7 +86,8 @@ class Reader {
   Result<const toml::table*> Table(const toml::table& t, std::string_view key) {
     const toml::node* node = t.get(key);
     if (node == nullptr) return static_cast<const toml::table*>(nullptr);
-    if (!node->is_table()) return file_.ErrorAt(*node, "'" + std::string(key) + "' must be a table");
+    if (!node->is_table())
+      return file_.ErrorAt(*node, "'" + std::string(key) + "' must be a table");
     return node->as_table();
   }
   const ConfigFile& file() const { return file_; }
@@ -168,8 +167,7 @@ Status ReadSections(Reader& r, const toml::table& root, Charter& c) {
   }
   ASSIGN_OR_RETURN(const toml::table* budget, r.Table(root, "budget"));
   if (budget != nullptr) {
-    RETURN_IF_ERROR(
-        r.file().CheckKnownKeys(*budget, {"tokens", "usd", "item_tokens", "item_usd"}));
+    RETURN_IF_ERROR(r.file().CheckKnownKeys(*budget, {"tokens", "usd", "item_tokens", "item_usd"}));
     RETURN_IF_ERROR(r.Int(*budget, "tokens", c.budget.tokens, 0));
     RETURN_IF_ERROR(r.Double(*budget, "usd", c.budget.usd));
     RETURN_IF_ERROR(r.Int(*budget, "item_tokens", c.item_budget.tokens, 0));
@@ -184,8 +182,7 @@ Status ReadSections(Reader& r, const toml::table& root, Charter& c) {
   ASSIGN_OR_RETURN(const toml::table* policy, r.Table(root, "policy"));
   if (policy != nullptr) {
     RETURN_IF_ERROR(r.file().CheckKnownKeys(
-        *policy, {"review_rounds", "acceptance_rounds", "network", "tag_prefix",
-                  "first_version"}));
+        *policy, {"review_rounds", "acceptance_rounds", "network", "tag_prefix", "first_version"}));
     RETURN_IF_ERROR(r.Int(*policy, "review_rounds", c.max_review_rounds, 1));
     RETURN_IF_ERROR(r.Int(*policy, "acceptance_rounds", c.max_acceptance_rounds, 1));
     RETURN_IF_ERROR(r.Bool(*policy, "network", c.network));
@@ -202,20 +199,19 @@ Status ReadTables(Reader& r, const toml::table& root, Charter& c) {
   ASSIGN_OR_RETURN(const toml::table* roles, r.Table(root, "roles"));
   if (roles != nullptr) {
     for (const auto& [name, node] : *roles) {
-      if (!node.is_table()) return r.file().ErrorAt(node, "roles." + std::string(name.str()) +
-                                                              " must be a table");
+      if (!node.is_table())
+        return r.file().ErrorAt(node, "roles." + std::string(name.str()) + " must be a table");
       RETURN_IF_ERROR(ReadRole(r, std::string(name.str()), *node.as_table(), c));
     }
   }
   ASSIGN_OR_RETURN(const toml::table* workflow, r.Table(root, "workflow"));
   if (workflow != nullptr) {
     for (const auto& [kind, node] : *workflow) {
-      if (!node.is_table()) return r.file().ErrorAt(node, "workflow." + std::string(kind.str()) +
-                                                              " must be a table");
+      if (!node.is_table())
+        return r.file().ErrorAt(node, "workflow." + std::string(kind.str()) + " must be a table");
       RETURN_IF_ERROR(ReadKind(r, std::string(kind.str()), *node.as_table(), c));
       if (c.roles.count(c.workflow[std::string(kind.str())].role) == 0) {
-        return r.file().ErrorAt(node, "workflow." + std::string(kind.str()) +
-                                          ": no role named '" +
+        return r.file().ErrorAt(node, "workflow." + std::string(kind.str()) + ": no role named '" +
                                           c.workflow[std::string(kind.str())].role + "'");
       }
     }
@@ -225,27 +221,33 @@ Status ReadTables(Reader& r, const toml::table& root, Charter& c) {
 
 }  // namespace
 
-Result<Charter> ParseCharter(const std::string& text, const std::string& origin) {
-  ASSIGN_OR_RETURN(ConfigFile file, ConfigFile::Parse(text, origin));
-  RETURN_IF_ERROR(file.CheckKnownKeys(
-      file.root(), {"company", "roles", "workflow", "commands", "budget", "concurrency",
-                    "policy"}));
+namespace {
+
+Result<Charter> CharterFrom(const ConfigFile& file) {
+  RETURN_IF_ERROR(file.CheckKnownKeys(file.root(), {"company", "roles", "workflow", "commands",
+                                                    "budget", "concurrency", "policy"}));
   Charter charter = DefaultCharter("", "", "");
   Reader reader(file);
   RETURN_IF_ERROR(ReadTables(reader, file.root(), charter));
-  if (charter.name.empty()) return InvalidArgumentError(origin + ": [company] needs a name");
-  if (charter.brief.empty()) return InvalidArgumentError(origin + ": [company] needs a brief");
+  if (charter.name.empty()) {
+    return InvalidArgumentError(file.origin() + ": [company] needs a name");
+  }
+  if (charter.brief.empty()) {
+    return InvalidArgumentError(file.origin() + ": [company] needs a brief");
+  }
   return charter;
 }
 
+}  // namespace
+
+Result<Charter> ParseCharter(const std::string& text, const std::string& origin) {
+  ASSIGN_OR_RETURN(ConfigFile file, ConfigFile::Parse(text, origin));
+  return CharterFrom(file);
+}
+
 Result<Charter> LoadCharter(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return NotFoundError("no such file: " + path);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return InvalidArgumentError("cannot read " + path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return ParseCharter(text.str(), path);
+  ASSIGN_OR_RETURN(ConfigFile file, ConfigFile::Load(path));
+  return CharterFrom(file);
 }
 
 namespace {

@@ -37,12 +37,12 @@ struct Budget {
 
 struct Role {
   std::string name;
-  int head_count = 1;               // Sessions of this role at once.
-  std::string model;                // Empty: the company's model.
-  std::vector<std::string> tools;   // Tool names (docs/company.md lists them).
-  std::string prompt;               // The role's instructions (system prompt body).
-  Budget budget;                    // For all sessions of the role together.
-  int64_t max_steps = 60;           // Per session, over all its rounds.
+  int head_count = 1;              // Sessions of this role at once.
+  std::string model;               // Empty: the company's model.
+  std::vector<std::string> tools;  // Tool names (docs/company.md lists them).
+  std::string prompt;              // The role's instructions (system prompt body).
+  Budget budget;                   // For all sessions of the role together.
+  int64_t max_steps = 60;          // Per session, over all its rounds.
 };
 
 // Gates a change passes after its session submits, in this order.
@@ -69,18 +69,18 @@ struct Charter {
   std::string model;                    // Default model of every role.
   std::map<std::string, Role> roles;
   std::map<std::string, KindRule> workflow;  // Work item kind -> rule.
-  Commands commands;           // Set here, they win over what the architect records.
+  Commands commands;                         // Set here, they win over what the architect records.
   bool commands_from_file = false;
-  Budget budget;               // The whole company.
-  Budget item_budget;          // Each work item, over all its sessions.
-  int max_sessions = 16;       // Sessions running at once, all roles together.
+  Budget budget;          // The whole company.
+  Budget item_budget;     // Each work item, over all its sessions.
+  int max_sessions = 16;  // Sessions running at once, all roles together.
   int workers = 0;  // Threads for tools and gates; 0: four per core, 4 to 16 (they mostly wait
                     // on child processes: git, bubblewrap, tests).
-  int max_review_rounds = 3;   // Then the change is merged with the reviewer's notes.
+  int max_review_rounds = 3;  // Then the change is merged with the reviewer's notes.
   int max_acceptance_rounds = 3;
   std::string tag_prefix = "v";
   std::string first_version = "0.1.0";
-  bool network = false;        // Sandboxed commands may use the network.
+  bool network = false;  // Sandboxed commands may use the network.
 };
 
 // The default company for `brief`: seven roles, the default workflow, no budgets.

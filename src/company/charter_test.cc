@@ -69,8 +69,7 @@ TEST(CharterTest, BrokenFilesNameTheLine) {
        "company.toml:5: role engineer: unknown tool 'rm_rf'"},
       {"[company]\nname = \"a\"\nbrief = \"b\"\n[workflow.task]\nrole = \"ghost\"\n",
        "no role named 'ghost'"},
-      {"[company]\nname = \"a\"\nbrief = \"b\"\n\n[budget]\ntokenz = 5\n",
-       "company.toml:6"},
+      {"[company]\nname = \"a\"\nbrief = \"b\"\n\n[budget]\ntokenz = 5\n", "company.toml:6"},
       {"[company]\nname = \"a\"\nbrief = \"b\"\n[workflow.task]\nrole = \"engineer\"\n"
        "gates = [\"ci\", \"pray\"]\n",
        "company.toml:6: a gate is one of ci, review, merge, tag"},

@@ -41,9 +41,7 @@ std::string HostName() {
 }
 
 // "host:pid:random": a run's lease holder name.
-std::string NewHolder() {
-  return HostName() + ":" + std::to_string(getpid()) + ":" + NewId("run");
-}
+std::string NewHolder() { return HostName() + ":" + std::to_string(getpid()) + ":" + NewId("run"); }
 
 // True when `holder` names a process on this host that no longer exists.
 bool HolderIsDead(const std::string& holder) {
@@ -93,25 +91,25 @@ Status CreateCompany(const std::string& dir, const Charter& charter, store::Stor
   }
   RETURN_IF_ERROR(WriteText((fs::path(paths.state_dir) / kIdFile).string(), charter.name));
   std::string readme = "# " + charter.name + "\n\n" + charter.brief + "\n";
-  ASSIGN_OR_RETURN(std::string first,
-                   sandbox::WorktreeManager::InitRepository(
-                       runner, paths.repo, {{"README.md", readme}, {".gitignore", kGitIgnore}},
-                       "Start " + charter.name,
-                       {.name = "Macrohard", .email = "macrohard@localhost"}));
+  ASSIGN_OR_RETURN(
+      std::string first,
+      sandbox::WorktreeManager::InitRepository(
+          runner, paths.repo, {{"README.md", readme}, {".gitignore", kGitIgnore}},
+          "Start " + charter.name, {.name = "Macrohard", .email = "macrohard@localhost"}));
   Tracker tracker(store, charter.name);
-  RETURN_IF_ERROR(tracker.Record("company_created", {{"name", charter.name},
-                                                     {"model", charter.model},
-                                                     {"first_commit", first}}));
+  RETURN_IF_ERROR(
+      tracker.Record("company_created",
+                     {{"name", charter.name}, {"model", charter.model}, {"first_commit", first}}));
   std::string acceptance;
   for (const std::string& a : charter.acceptance) acceptance += "- " + a + "\n";
   std::string spec_body = charter.brief;
-  if (!acceptance.empty()) spec_body += "\n\nAcceptance criteria set by the charter:\n" + acceptance;
-  ASSIGN_OR_RETURN(store::WorkItem spec,
-                   tracker.File({.kind = "spec",
-                                 .title = "Write the spec and the backlog",
-                                 .body = spec_body,
-                                 .author = "system",
-                                 .priority = 100}));
+  if (!acceptance.empty())
+    spec_body += "\n\nAcceptance criteria set by the charter:\n" + acceptance;
+  ASSIGN_OR_RETURN(store::WorkItem spec, tracker.File({.kind = "spec",
+                                                       .title = "Write the spec and the backlog",
+                                                       .body = spec_body,
+                                                       .author = "system",
+                                                       .priority = 100}));
   ASSIGN_OR_RETURN(store::WorkItem design,
                    tracker.File({.kind = "design",
                                  .title = "Design and project skeleton",
@@ -140,8 +138,7 @@ Status CreateCompany(const std::string& dir, const Charter& charter, store::Stor
   return WriteText(paths.charter, RenderCharterToml(charter));
 }
 
-Company::Impl::Impl(CompanyPaths paths, Charter charter, CompanyDeps deps,
-                    std::string company_id)
+Company::Impl::Impl(CompanyPaths paths, Charter charter, CompanyDeps deps, std::string company_id)
     : paths_(std::move(paths)),
       charter_(std::move(charter)),
       deps_(std::move(deps)),
@@ -154,14 +151,15 @@ Result<std::unique_ptr<Company>> Company::Open(const std::string& dir, CompanyDe
   CompanyPaths paths = PathsFor(dir);
   std::error_code ec;
   if (!fs::exists(paths.charter, ec)) {
-    return NotFoundError(paths.root + " holds no company (no company.toml); make one with "
+    return NotFoundError(paths.root +
+                         " holds no company (no company.toml); make one with "
                          "`macrohard new`");
   }
   ASSIGN_OR_RETURN(Charter charter, LoadCharter(paths.charter));
   ASSIGN_OR_RETURN(std::string id, ReadCompanyId(dir));
   auto impl = std::make_unique<Impl>(paths, std::move(charter), std::move(deps), id);
-  ASSIGN_OR_RETURN(impl->worktrees_, sandbox::WorktreeManager::Create(
-                                         *impl->deps_.runner, paths.repo, paths.worktrees));
+  ASSIGN_OR_RETURN(impl->worktrees_, sandbox::WorktreeManager::Create(*impl->deps_.runner,
+                                                                      paths.repo, paths.worktrees));
   return std::unique_ptr<Company>(new Company(std::move(impl)));
 }
 

@@ -59,9 +59,9 @@ class Ledger {
 
  private:
   mutable std::mutex mutex_;
-  Spend total_;                          // Guarded by mutex_.
-  std::map<std::string, Spend> roles_;   // Guarded by mutex_.
-  std::map<std::string, Spend> items_;   // Guarded by mutex_.
+  Spend total_;                         // Guarded by mutex_.
+  std::map<std::string, Spend> roles_;  // Guarded by mutex_.
+  std::map<std::string, Spend> items_;  // Guarded by mutex_.
 };
 
 // The worktree as JSON, as kept in a session's state blob.
@@ -90,8 +90,8 @@ struct LiveSession {
   // cancel itself as soon as it is opened. Thread-safe.
   void Cancel();
   std::mutex mutex;
-  bool cancelled = false;                 // Guarded by mutex.
-  agent::Session* started = nullptr;      // Guarded by mutex.
+  bool cancelled = false;             // Guarded by mutex.
+  agent::Session* started = nullptr;  // Guarded by mutex.
 };
 
 // What the pool did after a work session ended, for the scheduler to act on.
@@ -138,8 +138,7 @@ class Company::Impl {
   Aftermath SessionAftermath(LiveSession& live, const agent::SessionResult& result);  // Pool.
   void OnSessionEnded(const std::string& session_id, const agent::SessionResult& result,
                       const Aftermath& after);
-  Status FinishWork(LiveSession& live, const agent::SessionResult& result,
-                    const Aftermath& after);
+  Status FinishWork(LiveSession& live, const agent::SessionResult& result, const Aftermath& after);
   Status FinishReview(LiveSession& live, const agent::SessionResult& result);
   // Sends `text` back to the item's work session and reopens the item.
   Status SendBack(const store::WorkItem& item, const std::string& text, const std::string& why);
@@ -197,7 +196,7 @@ class Company::Impl {
 
   std::mutex inbox_mutex_;
   std::condition_variable inbox_wake_;
-  std::deque<std::function<void()>> inbox_;  // Guarded by inbox_mutex_.
+  std::deque<std::function<void()>> inbox_;         // Guarded by inbox_mutex_.
   std::optional<std::string> pending_budget_stop_;  // Guarded by inbox_mutex_.
 };
 

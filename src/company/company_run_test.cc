@@ -31,9 +31,10 @@ class CompanyRunTest : public ::testing::Test {
     ASSERT_TRUE(server.ok()) << server.error().ToString();
     server_ = std::move(*server);
     transport_ = llm::NewCurlTransport();
-    auto model = llm::MakeModel(server_->base_url() + "/v1#fake-model", *transport_,
-                                llm::EnvLookup([](std::string_view) { return std::optional<std::string>(); }),
-                                llm::PriceTable(), {});
+    auto model = llm::MakeModel(
+        server_->base_url() + "/v1#fake-model", *transport_,
+        llm::EnvLookup([](std::string_view) { return std::optional<std::string>(); }),
+        llm::PriceTable(), {});
     ASSERT_TRUE(model.ok()) << model.error().ToString();
     model_ = std::move(*model);
     auto runner = sandbox::RealProcessRunner::Create();
@@ -41,8 +42,8 @@ class CompanyRunTest : public ::testing::Test {
     runner_ = std::move(*runner);
     dir_ = dirs_.File("textstat");
     std::filesystem::create_directories(PathsFor(dir_).state_dir);
-    auto store = store::OpenSqliteStore(PathsFor(dir_).store,
-                                        {.durability = store::Durability::kNormal});
+    auto store =
+        store::OpenSqliteStore(PathsFor(dir_).store, {.durability = store::Durability::kNormal});
     ASSERT_TRUE(store.ok());
     store_ = std::move(*store);
   }
@@ -55,9 +56,9 @@ class CompanyRunTest : public ::testing::Test {
   }
 
   std::string Git(const std::vector<std::string>& args) {
-    sandbox::ProcessSpec spec{.argv = {"git", "-C", PathsFor(dir_).repo},
-                              .env = {"PATH=/usr/bin:/bin", "HOME=/nonexistent",
-                                      "GIT_CONFIG_NOSYSTEM=1"}};
+    sandbox::ProcessSpec spec{
+        .argv = {"git", "-C", PathsFor(dir_).repo},
+        .env = {"PATH=/usr/bin:/bin", "HOME=/nonexistent", "GIT_CONFIG_NOSYSTEM=1"}};
     spec.argv.insert(spec.argv.end(), args.begin(), args.end());
     auto result = runner_->Run(spec);
     return result.ok() ? result->stdout_text : "";
@@ -79,9 +80,8 @@ class CompanyRunTest : public ::testing::Test {
 };
 
 TEST_F(CompanyRunTest, BriefToTaggedReleaseAndASecondRunDoesNothing) {
-  Charter charter = DefaultCharter("textstat", ReadFile(std::string(MH_SOURCE_DIR) +
-                                                        "/examples/company/brief.md"),
-                                   "fake");
+  Charter charter = DefaultCharter(
+      "textstat", ReadFile(std::string(MH_SOURCE_DIR) + "/examples/company/brief.md"), "fake");
   ASSERT_TRUE(CreateCompany(dir_, charter, *store_, *runner_).ok());
   EXPECT_EQ(CreateCompany(dir_, charter, *store_, *runner_).code(), StatusCode::kAlreadyExists);
   auto company = Company::Open(dir_, Deps());
@@ -92,13 +92,18 @@ TEST_F(CompanyRunTest, BriefToTaggedReleaseAndASecondRunDoesNothing) {
   Result<RunReport> report = (*company)->Run(options);
   ASSERT_TRUE(report.ok()) << report.error().ToString();
   EXPECT_EQ(report->end, RunEnd::kIdle);
-  EXPECT_EQ(report->open_items, 0) << report->message << "\n" << [&] { std::string all; for (auto& l : lines) all += l + "\n"; return all; }();
+  EXPECT_EQ(report->open_items, 0) << report->message << "\n"
+                                   << [&] {
+                                        std::string all;
+                                        for (auto& l : lines) all += l + "\n";
+                                        return all;
+                                      }();
   EXPECT_EQ(Git({"tag"}), "v0.1.0\n");
   EXPECT_NE(Git({"show", "main:CHANGELOG.md"}).find("0.1.0"), std::string::npos);
   EXPECT_NE(Git({"show", "main:counts.py"}).find("def words"), std::string::npos);
   EXPECT_FALSE(lines.empty());
-  EXPECT_EQ(lines.back(), "released v0.1.0 (" + Git({"rev-parse", "--short=10", "main"})
-                                                     .substr(0, 10) + ")");
+  EXPECT_EQ(lines.back(),
+            "released v0.1.0 (" + Git({"rev-parse", "--short=10", "main"}).substr(0, 10) + ")");
   size_t calls = ModelCalls();
   Result<RunReport> again = (*company)->Run(options);
   ASSERT_TRUE(again.ok());
@@ -108,7 +113,8 @@ TEST_F(CompanyRunTest, BriefToTaggedReleaseAndASecondRunDoesNothing) {
 
 TEST_F(CompanyRunTest, AnotherLiveRunnerHoldsTheCompany) {
   ASSERT_TRUE(CreateCompany(dir_, DefaultCharter("textstat", "b", "fake"), *store_, *runner_).ok());
-  ASSERT_TRUE(*store_->AcquireLease("company:textstat", "elsewhere:1:run", std::chrono::minutes(1)));
+  ASSERT_TRUE(
+      *store_->AcquireLease("company:textstat", "elsewhere:1:run", std::chrono::minutes(1)));
   auto company = Company::Open(dir_, Deps());
   ASSERT_TRUE(company.ok());
   Result<RunReport> report = (*company)->Run({});

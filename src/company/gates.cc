@@ -112,7 +112,8 @@ GateResult Company::Impl::RunChecks(const sandbox::Worktree& worktree) {
   }
   out.kind = run->ok() ? GateResult::kPassed : GateResult::kFailed;
   out.log = Tail(run->stdout_text, kLogTail);
-  if (run->timed_out) out.log += "\n[timed out after " + std::to_string(commands.timeout_seconds) + " s]";
+  if (run->timed_out)
+    out.log += "\n[timed out after " + std::to_string(commands.timeout_seconds) + " s]";
   return out;
 }
 
@@ -171,13 +172,13 @@ void Company::Impl::OnCiDone(const std::string& item_id, GateResult result) {
   Result<store::WorkItem> item = tracker_.Get(item_id);
   if (!item.ok()) return;
   const bool passed = result.kind == GateResult::kPassed;
-  Status recorded = tracker_.Record("ci_run", {{"item", item_id},
-                                               {"commit", result.commit},
-                                               {"result", passed ? "passed"
-                                                          : result.kind == GateResult::kConflict
-                                                              ? "conflict"
-                                                              : "failed"},
-                                               {"log", Tail(result.log, 2000)}});
+  Status recorded =
+      tracker_.Record("ci_run", {{"item", item_id},
+                                 {"commit", result.commit},
+                                 {"result", passed                                 ? "passed"
+                                            : result.kind == GateResult::kConflict ? "conflict"
+                                                                                   : "failed"},
+                                 {"log", Tail(result.log, 2000)}});
   Status status = recorded;
   if (status.ok() && passed) {
     std::string next = StateAfter(*item, Gate::kCi);
@@ -247,11 +248,11 @@ void Company::Impl::OnMergeDone(const std::string& item_id, GateResult result) {
   if (result.kind == GateResult::kConflict) {
     status = SendBack(*item, ConflictText(result), "merge conflict in the merge queue");
   } else if (result.kind == GateResult::kFailed) {
-    status = SendBack(*item,
-                      "Your change fails on the current main (commit " +
-                          result.commit.substr(0, 10) + "). The end of the output:\n" +
-                          result.log + "\nFix it and submit again.",
-                      "fails on the new main");
+    status =
+        SendBack(*item,
+                 "Your change fails on the current main (commit " + result.commit.substr(0, 10) +
+                     "). The end of the output:\n" + result.log + "\nFix it and submit again.",
+                 "fails on the new main");
   } else if (result.kind == GateResult::kError) {
     status = InternalError("the merge could not be made: " + result.log);
   } else {

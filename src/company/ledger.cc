@@ -23,8 +23,8 @@ std::string Usd(double usd) {
 }
 
 // Describes `spent` against `budget` when the budget is reached.
-std::optional<std::string> Reached(const std::string& who, const Spend& spent,
-                                   const Budget& budget, const std::string& key) {
+std::optional<std::string> Reached(const std::string& who, const Spend& spent, const Budget& budget,
+                                   const std::string& key) {
   if (budget.tokens > 0 && spent.tokens >= budget.tokens) {
     return "budget exhausted: " + who + " spent " + Count(spent.tokens) + " tokens of " +
            Count(budget.tokens) + " (" + key + "tokens)";

@@ -43,8 +43,8 @@ std::string NextVersion(const std::string& last, bool feature) {
 }  // namespace
 
 std::string Company::Impl::TaskText(const store::WorkItem& item) {
-  std::string text = "Work item #" + item.id + " (" + item.kind + "): " + item.title + "\n\n" +
-                     item.body + "\n";
+  std::string text =
+      "Work item #" + item.id + " (" + item.kind + "): " + item.title + "\n\n" + item.body + "\n";
   if (item.kind == "release") {
     Result<std::vector<store::WorkItem>> items = tracker_.List();
     text += "\nChanges in this release:\n";
@@ -80,8 +80,8 @@ Status Company::Impl::AfterAcceptance(const store::WorkItem& item) {
   store::WorkItem rejected = item;
   rejected.labels = AddLabel(item.labels, "rejected");
   RETURN_IF_ERROR(tracker_.Update(rejected, "bugs filed"));
-  RETURN_IF_ERROR(tracker_.Transition(item.id, states::kDone,
-                                      std::to_string(bugs.size()) + " bugs filed"));
+  RETURN_IF_ERROR(
+      tracker_.Transition(item.id, states::kDone, std::to_string(bugs.size()) + " bugs filed"));
   Say("#" + item.id + " acceptance: QA filed " + std::to_string(bugs.size()) + " bugs");
   // Releases wait for the fixes, and for another acceptance round while rounds remain.
   std::vector<std::string> release_deps = bugs;
@@ -107,8 +107,7 @@ Status Company::Impl::AfterTriage(const store::WorkItem& submitted) {
   ASSIGN_OR_RETURN(store::WorkItem item, tracker_.Get(submitted.id));
   if (item.kind == "bug" || item.kind == "feature") {
     Say("#" + item.id + ": triaged as a " + item.kind);
-    return tracker_.Transition(item.id, states::kOpen, "triaged as a " + item.kind,
-                               std::string());
+    return tracker_.Transition(item.id, states::kOpen, "triaged as a " + item.kind, std::string());
   }
   if (item.kind == "question") {
     Say("#" + item.id + ": question answered");
@@ -164,7 +163,8 @@ Status Company::Impl::MaybeFileMaintenanceRelease(const std::vector<store::WorkI
 }
 
 Status Company::Impl::ReopenBlocked(bool retry_failed) {
-  ASSIGN_OR_RETURN(std::vector<store::WorkItem> blocked, tracker_.List(std::string(states::kBlocked)));
+  ASSIGN_OR_RETURN(std::vector<store::WorkItem> blocked,
+                   tracker_.List(std::string(states::kBlocked)));
   for (const store::WorkItem& item : blocked) {
     const KindRule* rule = RuleFor(item);
     if (rule == nullptr) continue;

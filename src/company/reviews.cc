@@ -31,8 +31,8 @@ Status Company::Impl::StartReviewSession(const store::WorkItem& item) {
   live->purpose = SessionPurpose::kReview;
   Say("#" + item.id + " " + item.kind + ": review round " + std::to_string(round) + " starts");
   Prepare(std::move(live), id,
-          [this, item, id, name, branch, round, &role](LiveSession& live)
-              -> Result<agent::SessionConfig> {
+          [this, item, id, name, branch, round,
+           &role](LiveSession& live) -> Result<agent::SessionConfig> {
             ASSIGN_OR_RETURN(std::string head,
                              worktrees_->ResolveCommit("refs/heads/mh/" + item.id));
             ASSIGN_OR_RETURN(live.worktree, WorktreeFor(name, branch, head));
@@ -57,16 +57,15 @@ Status Company::Impl::StartReviewSession(const store::WorkItem& item) {
 
 Status Company::Impl::FinishReview(LiveSession& live, const agent::SessionResult& result) {
   ASSIGN_OR_RETURN(store::WorkItem item, tracker_.Get(live.item_id));
-  if (result.outcome == agent::Outcome::kFailed &&
-      result.status.code() == StatusCode::kCancelled) {
+  if (result.outcome == agent::Outcome::kFailed && result.status.code() == StatusCode::kCancelled) {
     return Status::Ok();  // Resumed by the next run: the item is still in review.
   }
   if (result.outcome != agent::Outcome::kSubmitted) {
     (void)worktrees_->Remove(live.worktree);
-    std::string why = result.outcome == agent::Outcome::kBlocked ? result.question
-                                                                  : result.status.ToString();
-    RETURN_IF_ERROR(tracker_.Comment(item.id, "system", "The review did not finish: " + why)
-                        .status());
+    std::string why =
+        result.outcome == agent::Outcome::kBlocked ? result.question : result.status.ToString();
+    RETURN_IF_ERROR(
+        tracker_.Comment(item.id, "system", "The review did not finish: " + why).status());
     return tracker_.Transition(item.id, states::kBlocked, "review did not finish");
   }
   ASSIGN_OR_RETURN(int done_rounds, ReviewsSoFar(tracker_, item.id));
@@ -84,9 +83,10 @@ Status Company::Impl::FinishReview(LiveSession& live, const agent::SessionResult
                     "changes requested");
   }
   if (!approve) {
-    RETURN_IF_ERROR(tracker_.Comment(item.id, "system",
-                                     "Review rounds used up; merging with the reviewer's notes "
-                                     "open.")
+    RETURN_IF_ERROR(tracker_
+                        .Comment(item.id, "system",
+                                 "Review rounds used up; merging with the reviewer's notes "
+                                 "open.")
                         .status());
   }
   std::string next = StateAfter(item, Gate::kReview);

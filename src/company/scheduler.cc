@@ -65,8 +65,8 @@ namespace {
 
 int CountRole(const std::map<std::string, std::unique_ptr<LiveSession>>& live,
               const std::string& role) {
-  return static_cast<int>(std::count_if(live.begin(), live.end(),
-                                        [&](const auto& entry) { return entry.second->role == role; }));
+  return static_cast<int>(std::count_if(
+      live.begin(), live.end(), [&](const auto& entry) { return entry.second->role == role; }));
 }
 
 bool HasLive(const std::map<std::string, std::unique_ptr<LiveSession>>& live,
@@ -123,7 +123,8 @@ Result<bool> Company::Impl::StartReady(const std::vector<store::WorkItem>& items
     }
     if (!status.ok()) {
       Say("#" + item.id + ": " + status.message());
-      RETURN_IF_ERROR(tracker_.Comment(item.id, "system", "Blocked: " + status.ToString()).status());
+      RETURN_IF_ERROR(
+          tracker_.Comment(item.id, "system", "Blocked: " + status.ToString()).status());
       RETURN_IF_ERROR(tracker_.Transition(item.id, states::kBlocked, status.message()));
     }
     started = true;
@@ -148,8 +149,8 @@ RunReport Company::Impl::Report() const {
   const std::string dir = paths_.root;
   if (budget_stop_) {
     report.end = RunEnd::kBudget;
-    report.message = *budget_stop_ + ". Raise it in " + paths_.charter + " and run `macrohard run " +
-                     dir + "` to go on.";
+    report.message = *budget_stop_ + ". Raise it in " + paths_.charter +
+                     " and run `macrohard run " + dir + "` to go on.";
   } else if (options_.stop.stop_requested()) {
     report.end = RunEnd::kStopped;
     report.message = "stopped; `macrohard run " + dir + "` goes on from here.";

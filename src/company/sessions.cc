@@ -48,8 +48,9 @@ std::unique_ptr<tools::Tool> MakeBuiltin(const std::string& name) {
 }  // namespace
 
 Json WorktreeToJson(const sandbox::Worktree& w) {
-  return {{"name", w.name},       {"path", w.path},       {"branch", w.branch},
-          {"base_commit", w.base_commit}, {"git_dir", w.git_dir}, {"common_dir", w.common_dir}};
+  return {{"name", w.name},       {"path", w.path},
+          {"branch", w.branch},   {"base_commit", w.base_commit},
+          {"git_dir", w.git_dir}, {"common_dir", w.common_dir}};
 }
 
 std::string Company::Impl::WorkSessionId(const store::WorkItem& item, const std::string& role) {
@@ -57,9 +58,8 @@ std::string Company::Impl::WorkSessionId(const store::WorkItem& item, const std:
 }
 
 std::string Company::Impl::SystemPrompt(const Role& role, const std::string& workdir) const {
-  return "You work at " + charter_.name +
-         ", a software company run by AI agents, as its " + role.name +
-         ". The product brief:\n\n" + charter_.brief +
+  return "You work at " + charter_.name + ", a software company run by AI agents, as its " +
+         role.name + ". The product brief:\n\n" + charter_.brief +
          "\n\nYour working directory is the product's git repository (" + workdir +
          "), your own copy on your own branch. Use paths relative to it. You cannot run git: "
          "the system commits, tests, reviews and merges your work when you submit. Each "
@@ -90,9 +90,9 @@ Result<sandbox::Worktree> Company::Impl::WorktreeFor(const std::string& name,
 
 Status Company::Impl::MakeTools(LiveSession& live, const Role& role,
                                 const std::string& session_id) {
-  ASSIGN_OR_RETURN(sandbox::Sandbox sandbox,
-                   sandbox::Sandbox::Create({.worktree = live.worktree.path,
-                                             .network = charter_.network}));
+  ASSIGN_OR_RETURN(
+      sandbox::Sandbox sandbox,
+      sandbox::Sandbox::Create({.worktree = live.worktree.path, .network = charter_.network}));
   live.sandboxed = std::make_unique<sandbox::SandboxedRunner>(*deps_.runner, std::move(sandbox));
   std::string artifacts = (fs::path(paths_.artifacts) / session_id).string();
   std::vector<std::string> tracker_tools;
@@ -132,8 +132,8 @@ Status Company::Impl::StartWorkSession(const store::WorkItem& item) {
   std::string id = WorkSessionId(item, role.name);
   Result<store::SessionRecord> record = deps_.store->GetSession(id);
   if (!record.ok() && record.error().code() != StatusCode::kNotFound) return record.error();
-  RETURN_IF_ERROR(tracker_.Transition(item.id, states::kInProgress, role.name + " at work",
-                                      role.name));
+  RETURN_IF_ERROR(
+      tracker_.Transition(item.id, states::kInProgress, role.name + " at work", role.name));
   Say("#" + item.id + " " + item.kind + ": " + role.name + (record.ok() ? " resumes" : " starts") +
       " \"" + item.title + "\"");
   auto live = std::make_unique<LiveSession>();
@@ -144,27 +144,31 @@ Status Company::Impl::StartWorkSession(const store::WorkItem& item) {
   if (record.ok()) blob = record->state_blob;
   // The worktree, sandbox and tools are made on the pool: git and bubblewrap take a
   // while, and the scheduler must stay free to start the others.
-  Prepare(std::move(live), id, [this, item, id, blob, &role](LiveSession& live) -> Result<agent::SessionConfig> {
-    if (blob) {
-      ASSIGN_OR_RETURN(live.worktree, WorktreeFromBlob(*blob));
-      std::error_code ec;
-      if (!fs::exists(live.worktree.path, ec)) {
-        ASSIGN_OR_RETURN(live.worktree, worktrees_->Open(live.worktree.name, live.worktree.branch));
-      }
-    } else {
-      ASSIGN_OR_RETURN(live.worktree, WorktreeFor("item-" + item.id, "mh/" + item.id, "main"));
-    }
-    RETURN_IF_ERROR(MakeTools(live, role, id));
-    agent::SessionConfig config;
-    config.id = id;
-    config.company_id = tracker_.company_id();
-    config.role = role.name;
-    config.role_prompt = SystemPrompt(role, live.worktree.path);
-    config.task = TaskText(item);
-    config.state_blob = DumpJson({{"item", item.id}, {"worktree", WorktreeToJson(live.worktree)}});
-    config.limits.max_steps = role.max_steps;
-    return config;
-  });
+  Prepare(std::move(live), id,
+          [this, item, id, blob, &role](LiveSession& live) -> Result<agent::SessionConfig> {
+            if (blob) {
+              ASSIGN_OR_RETURN(live.worktree, WorktreeFromBlob(*blob));
+              std::error_code ec;
+              if (!fs::exists(live.worktree.path, ec)) {
+                ASSIGN_OR_RETURN(live.worktree,
+                                 worktrees_->Open(live.worktree.name, live.worktree.branch));
+              }
+            } else {
+              ASSIGN_OR_RETURN(live.worktree,
+                               WorktreeFor("item-" + item.id, "mh/" + item.id, "main"));
+            }
+            RETURN_IF_ERROR(MakeTools(live, role, id));
+            agent::SessionConfig config;
+            config.id = id;
+            config.company_id = tracker_.company_id();
+            config.role = role.name;
+            config.role_prompt = SystemPrompt(role, live.worktree.path);
+            config.task = TaskText(item);
+            config.state_blob =
+                DumpJson({{"item", item.id}, {"worktree", WorktreeToJson(live.worktree)}});
+            config.limits.max_steps = role.max_steps;
+            return config;
+          });
   return Status::Ok();
 }
 
@@ -187,7 +191,8 @@ void LiveSession::Cancel() {
 
 Status Company::Impl::Launch(LiveSession& live, agent::SessionConfig config) {
   const Role& role = charter_.roles.at(live.role);
-  ASSIGN_OR_RETURN(llm::Model * model, deps_.models(role.model.empty() ? charter_.model : role.model));
+  ASSIGN_OR_RETURN(llm::Model * model,
+                   deps_.models(role.model.empty() ? charter_.model : role.model));
   ASSIGN_OR_RETURN(live.session, agent::Session::Open({.model = model,
                                                        .registry = &live.registry,
                                                        .tool_context = live.context.get(),
@@ -296,18 +301,18 @@ std::string Describe(const agent::SessionResult& result) {
 }  // namespace
 
 Status Company::Impl::FinishWork(LiveSession& live, const agent::SessionResult& result,
-                                const Aftermath& after) {
+                                 const Aftermath& after) {
   ASSIGN_OR_RETURN(store::WorkItem item, tracker_.Get(live.item_id));
   if (result.outcome == agent::Outcome::kFailed) {
     if (result.status.code() == StatusCode::kCancelled) return Status::Ok();  // Resumed later.
-    RETURN_IF_ERROR(tracker_.Comment(item.id, "system", "The session failed: " +
-                                                            result.status.ToString()).status());
+    RETURN_IF_ERROR(
+        tracker_.Comment(item.id, "system", "The session failed: " + result.status.ToString())
+            .status());
     Say("#" + item.id + ": the " + live.role + "'s session " + Describe(result));
     return tracker_.Transition(item.id, states::kBlocked, result.status.message());
   }
   if (result.outcome == agent::Outcome::kBlocked) {
-    RETURN_IF_ERROR(
-        tracker_.Comment(item.id, live.role, "Question: " + result.question).status());
+    RETURN_IF_ERROR(tracker_.Comment(item.id, live.role, "Question: " + result.question).status());
     Say("#" + item.id + ": the " + live.role + " asks: " + result.question);
     return tracker_.Transition(item.id, states::kBlocked, "asked for help");
   }
@@ -324,9 +329,10 @@ Status Company::Impl::FinishWork(LiveSession& live, const agent::SessionResult& 
   if (!after.marked.empty()) {
     std::string files;
     for (const std::string& f : after.marked) files += " " + f;
-    return SendBack(item, "These files still hold conflict markers:" + files +
-                              ". Resolve them, then submit again.",
-                    "conflict markers left");
+    return SendBack(
+        item,
+        "These files still hold conflict markers:" + files + ". Resolve them, then submit again.",
+        "conflict markers left");
   }
   if (!after.commit) return InternalError("the change of #" + item.id + " was not committed");
   ASSIGN_OR_RETURN(sandbox::CommitOutcome commit, *after.commit);

@@ -86,10 +86,9 @@ Status Tracker::Transition(std::string_view id, std::string_view to, std::string
 Status Tracker::Update(const store::WorkItem& item, std::string_view reason) {
   return store_.RunInTransaction([&](store::Store& s) -> Status {
     RETURN_IF_ERROR(s.UpdateWorkItem(item));
-    return Record("item_updated", {{"item", item.id},
-                                   {"kind", item.kind},
-                                   {"title", item.title},
-                                   {"reason", reason}});
+    return Record(
+        "item_updated",
+        {{"item", item.id}, {"kind", item.kind}, {"title", item.title}, {"reason", reason}});
   });
 }
 

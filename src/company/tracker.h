@@ -23,12 +23,12 @@ namespace mh::company {
 
 // Work item states. A kind's rule (charter.h) says which of the gate states it passes.
 namespace states {
-inline constexpr const char* kOpen = "open";                // Waiting for its role.
+inline constexpr const char* kOpen = "open";               // Waiting for its role.
 inline constexpr const char* kInProgress = "in_progress";  // A session works on it.
-inline constexpr const char* kCi = "ci";                    // Its change waits for CI.
-inline constexpr const char* kReview = "review";            // A reviewer reads it.
-inline constexpr const char* kMerging = "merging";          // In the merge queue.
-inline constexpr const char* kTagging = "tagging";          // Merged; the tag is next.
+inline constexpr const char* kCi = "ci";                   // Its change waits for CI.
+inline constexpr const char* kReview = "review";           // A reviewer reads it.
+inline constexpr const char* kMerging = "merging";         // In the merge queue.
+inline constexpr const char* kTagging = "tagging";         // Merged; the tag is next.
 inline constexpr const char* kDone = "done";
 inline constexpr const char* kBlocked = "blocked";  // Its agent asked a person a question.
 inline constexpr const char* kClosed = "closed";    // Answered, or not to be done.

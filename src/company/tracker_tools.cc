@@ -273,9 +273,12 @@ class FileBugTool final : public SeatTool {
     std::string note;
     if (tools::internal::BoolArg(args, "screenshot", false)) {
       Result<std::string> shot = SaveScreenshot(seat, ctx);
-      if (!shot.ok()) note = "\n(no screenshot: " + shot.error().message() + ")";
-      else if (shot->empty()) note = "\n(no screenshot: the desktop was not in use)";
-      else bug.body += "\n\nScreenshot: " + *shot;
+      if (!shot.ok())
+        note = "\n(no screenshot: " + shot.error().message() + ")";
+      else if (shot->empty())
+        note = "\n(no screenshot: the desktop was not in use)";
+      else
+        bug.body += "\n\nScreenshot: " + *shot;
     }
     Result<store::WorkItem> filed = seat.tracker->File(bug);
     if (!filed.ok()) return tools::internal::ErrorResult(filed.error());

@@ -25,7 +25,7 @@ namespace mh::company {
 // The session's place in the company, kept in ToolContext resources as "seat".
 struct Seat final : public tools::SessionResource {
   Tracker* tracker = nullptr;
-  std::string item_id;        // The work item the session works on.
+  std::string item_id;  // The work item the session works on.
   std::string role;
   std::string session_id;
   std::string artifacts_dir;  // Where file_bug saves screenshots.
