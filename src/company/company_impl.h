@@ -73,6 +73,7 @@ enum class SessionPurpose { kWork, kReview };
 // A live session and everything it borrows; destroyed in reverse order.
 struct LiveSession {
   std::string item_id;
+  std::string kind;  // The item's kind when the session started (triage may change it).
   std::string role;
   SessionPurpose purpose = SessionPurpose::kWork;
   sandbox::Worktree worktree;

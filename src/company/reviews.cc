@@ -27,6 +27,7 @@ Status Company::Impl::StartReviewSession(const store::WorkItem& item) {
   std::string branch = "mh/" + item.id + "-review-" + std::to_string(round);
   auto live = std::make_unique<LiveSession>();
   live->item_id = item.id;
+  live->kind = item.kind;
   live->role = role.name;
   live->purpose = SessionPurpose::kReview;
   Say("#" + item.id + " " + item.kind + ": review round " + std::to_string(round) + " starts");

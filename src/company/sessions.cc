@@ -138,6 +138,7 @@ Status Company::Impl::StartWorkSession(const store::WorkItem& item) {
       " \"" + item.title + "\"");
   auto live = std::make_unique<LiveSession>();
   live->item_id = item.id;
+  live->kind = item.kind;
   live->role = role.name;
   live->purpose = SessionPurpose::kWork;
   std::optional<std::string> blob;
@@ -249,8 +250,10 @@ Aftermath Company::Impl::SessionAftermath(LiveSession& live, const agent::Sessio
   Aftermath after;
   if (result.outcome != agent::Outcome::kSubmitted) return after;
   Result<store::WorkItem> item = tracker_.Get(live.item_id);
-  const KindRule* rule = item.ok() ? RuleFor(*item) : nullptr;
-  if (live.purpose == SessionPurpose::kReview || rule == nullptr || rule->gates.empty()) {
+  auto rule_it = charter_.workflow.find(live.kind);
+  const KindRule* rule = rule_it == charter_.workflow.end() ? nullptr : &rule_it->second;
+  if (live.purpose == SessionPurpose::kReview || rule == nullptr || rule->gates.empty() ||
+      !item.ok()) {
     (void)worktrees_->Remove(live.worktree);  // Nothing of it lands.
     return after;
   }
@@ -316,12 +319,14 @@ Status Company::Impl::FinishWork(LiveSession& live, const agent::SessionResult& 
     Say("#" + item.id + ": the " + live.role + " asks: " + result.question);
     return tracker_.Transition(item.id, states::kBlocked, "asked for help");
   }
-  const KindRule* rule = RuleFor(item);
+  // The rule the session worked under: triage changes an issue's kind as it ends.
+  auto rule_it = charter_.workflow.find(live.kind);
+  const KindRule* rule = rule_it == charter_.workflow.end() ? nullptr : &rule_it->second;
   if (rule == nullptr || rule->gates.empty()) {
-    if (item.kind == "acceptance") return AfterAcceptance(item);
-    if (item.kind == "issue") return AfterTriage(item);
+    if (live.kind == "acceptance") return AfterAcceptance(item);
+    if (live.kind == "issue") return AfterTriage(item);
     RETURN_IF_ERROR(tracker_.Comment(item.id, live.role, result.summary).status());
-    std::string to = item.kind == "question" ? states::kClosed : states::kDone;
+    std::string to = live.kind == "question" ? states::kClosed : states::kDone;
     RETURN_IF_ERROR(tracker_.Transition(item.id, to, "submitted"));
     Say("#" + item.id + " " + item.kind + ": " + to);
     return AfterDone(item);

@@ -316,9 +316,12 @@ class CompanyTest(unittest.TestCase):
             self.assertEqual(filed.returncode, 0, filed.stderr)
             self.assertIn("#6", filed.stdout)
             self.wait_for_tag("v0.1.1", serve)
-        finally:
+        except AssertionError:
             serve.send_signal(signal.SIGTERM)
-            output = serve.communicate(timeout=30)[0]
+            print(serve.communicate(timeout=30)[0])  # What serve said, to see why.
+            raise
+        serve.send_signal(signal.SIGTERM)
+        output = serve.communicate(timeout=30)[0]
         self.assertEqual(serve.returncode, 0, output)
         self.assert_released("v0.1.1")
         self.assertEqual(self.states()["6"], "done")
