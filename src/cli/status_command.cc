@@ -225,7 +225,7 @@ void RenderAgents(const std::vector<store::SessionRecord>& sessions, const Event
     if (a.last_kind == "model_request") doing += "; waiting for the model";
     auto ago = std::chrono::duration_cast<std::chrono::seconds>(SystemClock().Now() - a.last_time);
     std::string item = SessionItem(s);
-    Appendf(lines, "  %-12s %-6s step %-3lld %s  (%llds ago)  %s\n", s.role.c_str(),
+    Appendf(lines, "  %-16s %-6s step %-3lld %s  (%llds ago)  %s\n", s.role.c_str(),
             item.empty() ? "-" : ("#" + item).c_str(), static_cast<long long>(a.steps),
             doing.c_str(), static_cast<long long>(ago.count()), s.id.c_str());
   }
@@ -247,7 +247,7 @@ void RenderSpend(const std::vector<store::SessionRecord>& sessions, const EventT
   }
   Appendf(out, "spend: %s tokens, %s\n", FormatCount(total.tokens).c_str(), Usd(total).c_str());
   for (const auto& [role, spend] : by_role) {
-    Appendf(out, "  %-12s %12s tokens  %s\n", role.c_str(), FormatCount(spend.tokens).c_str(),
+    Appendf(out, "  %-16s %12s tokens  %s\n", role.c_str(), FormatCount(spend.tokens).c_str(),
             Usd(spend).c_str());
   }
 }

@@ -173,7 +173,7 @@ class ReviewTool final : public SeatTool {
     if (decision == kRequestChanges && comments.empty()) {
       return ToolResult::Error("request_changes needs comments saying what to change");
     }
-    std::string body = decision == kApprove ? "Approved." : "Changes requested:\n";
+    std::string body = decision == kApprove ? "Approved.\n" : "Changes requested:\n";
     Result<int64_t> c = seat.tracker->Comment(seat.item_id, seat.role, body + comments);
     if (!c.ok()) return tools::internal::ErrorResult(c.error());
     ToolResult result = ToolResult::Text("review recorded; your session ends here");
