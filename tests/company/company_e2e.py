@@ -275,11 +275,12 @@ class CompanyTest(unittest.TestCase):
         self.assertEqual(sorted(merged), ["1", "2", "4", "5", "6"])
         tags = [e["tag"] for e in self.events("tagged")]
         self.assertEqual(tags, ["v0.1.0"])
-        # Each scripted step was asked for once; the second kill may have caught at most
-        # one request in flight, which is asked again.
+        # Each scripted step was asked for once, except a request in flight at a kill
+        # (its reply was never recorded), which is asked again: at most one per kill here,
+        # since model replies are immediate and at most one other session runs.
         turns_seen = [r["turn"] for r in self.server.requests()]
         repeats = len(turns_seen) - len(set(turns_seen))
-        self.assertLessEqual(repeats, 1, sorted(turns_seen))
+        self.assertLessEqual(repeats, 2, sorted(turns_seen))
         self.assertEqual(len(set(turns_seen)), len(turns))
         # The engineer of #5 was killed mid-session and resumed, not started over.
         with self.db() as db:
