@@ -281,6 +281,12 @@ class CompanyTest(unittest.TestCase):
         turns_seen = [r["turn"] for r in self.server.requests()]
         repeats = len(turns_seen) - len(set(turns_seen))
         self.assertLessEqual(repeats, 2, sorted(turns_seen))
+        # And no recorded step was asked for again: every session recorded each step once.
+        with self.db() as db:
+            rows = db.execute("SELECT session_id, payload FROM events "
+                              "WHERE kind = 'model_reply'").fetchall()
+        steps = [(sid, json.loads(p)["step"]) for sid, p in rows]
+        self.assertEqual(len(steps), len(set(steps)), sorted(steps))
         self.assertEqual(len(set(turns_seen)), len(turns))
         # The engineer of #5 was killed mid-session and resumed, not started over.
         with self.db() as db:
