@@ -3,7 +3,9 @@
 # independent tasks to a tagged release against the scripted model (mh-fake-llm), every
 # model turn delayed by 2 s as a real model would be.
 #
-#   bench/company/run.sh [--tasks N] [--delay-ms MS]      (BUILD=build by default)
+#   bench/company/run.sh [--tasks N] [--delay-ms MS] [--merge-train N]   (BUILD=build)
+#
+# --merge-train N: [policy] merge_train (1, the default, merges one change at a time).
 #
 # 1. bench/company/make_scenario.py writes the scenario: the product lead files N tasks
 #    in one reply, the architect records quick real commands, engineer k writes
@@ -22,11 +24,13 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 tasks=100
 delay_ms=2000
+merge_train=1
 while [ $# -gt 0 ]; do
   case $1 in
     --tasks) tasks=$2; shift 2 ;;
     --delay-ms) delay_ms=$2; shift 2 ;;
-    *) echo "usage: $0 [--tasks N] [--delay-ms MS]" >&2; exit 2 ;;
+    --merge-train) merge_train=$2; shift 2 ;;
+    *) echo "usage: $0 [--tasks N] [--delay-ms MS] [--merge-train N]" >&2; exit 2 ;;
   esac
 done
 BUILD=${BUILD:-build}
@@ -77,6 +81,9 @@ count = $tasks
 
 [concurrency]
 max_sessions = 256
+
+[policy]
+merge_train = $merge_train
 TOML
 
 echo "company bench: $tasks tasks, ${delay_ms} ms per model turn, load average $load"

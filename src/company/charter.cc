@@ -181,8 +181,10 @@ Status ReadSections(Reader& r, const toml::table& root, Charter& c) {
   }
   ASSIGN_OR_RETURN(const toml::table* policy, r.Table(root, "policy"));
   if (policy != nullptr) {
-    RETURN_IF_ERROR(r.file().CheckKnownKeys(
-        *policy, {"review_rounds", "acceptance_rounds", "network", "tag_prefix", "first_version"}));
+    RETURN_IF_ERROR(
+        r.file().CheckKnownKeys(*policy, {"review_rounds", "acceptance_rounds", "network",
+                                          "tag_prefix", "first_version", "merge_train"}));
+    RETURN_IF_ERROR(r.Int(*policy, "merge_train", c.merge_train, 1));
     RETURN_IF_ERROR(r.Int(*policy, "review_rounds", c.max_review_rounds, 1));
     RETURN_IF_ERROR(r.Int(*policy, "acceptance_rounds", c.max_acceptance_rounds, 1));
     RETURN_IF_ERROR(r.Bool(*policy, "network", c.network));
@@ -281,7 +283,8 @@ std::string RenderCharterToml(const Charter& c) {
          "# build = \"\"\n# test = \"\"\n# timeout_seconds = 600\n\n"
          "# [budget]\n# tokens = 0\n# usd = 0\n# item_tokens = 0\n# item_usd = 0\n\n"
          "# [concurrency]\n# max_sessions = 16\n# workers = 0         # 0: one per core\n\n"
-         "# [policy]\n# review_rounds = 3\n# acceptance_rounds = 3\n# network = false\n"
+         "# [policy]\n# review_rounds = 3\n# acceptance_rounds = 3\n# merge_train = 1\n"
+         "# network = false\n"
          "# tag_prefix = \"v\"\n# first_version = \"0.1.0\"\n";
   return out.str();
 }

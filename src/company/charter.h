@@ -77,6 +77,10 @@ struct Charter {
   int workers = 0;  // Threads for tools and gates; 0: four per core, 4 to 16 (they mostly wait
                     // on child processes: git, bubblewrap, tests).
   int max_review_rounds = 3;  // Then the change is merged with the reviewer's notes.
+  // Approved changes the merge queue lands at once, tested together (a merge train); a
+  // train that fails its tests or conflicts is merged again one change at a time. 1: one
+  // change at a time, each tested on the new main.
+  int merge_train = 1;
   int max_acceptance_rounds = 3;
   std::string tag_prefix = "v";
   std::string first_version = "0.1.0";

@@ -109,6 +109,14 @@ struct GateResult {
   std::vector<std::string> conflicts;
 };
 
+// What a merge train did, computed on the pool.
+struct TrainOutcome {
+  std::vector<std::string> cars;                            // Every car's item id.
+  std::vector<std::pair<std::string, std::string>> landed;  // Item id, main's new commit.
+  std::vector<std::string> alone;  // Conflicted, or the train failed: merge these alone.
+  Status error;                    // The train could not run.
+};
+
 class Company::Impl {
  public:
   Impl(CompanyPaths paths, Charter charter, CompanyDeps deps, std::string company_id);
@@ -155,6 +163,10 @@ class Company::Impl {
   Status StartCi(const store::WorkItem& item);
   Status StartMerge(const store::WorkItem& item);
   Status DoTag(const store::WorkItem& item);
+  // train.cc: several approved changes landed together.
+  Status StartTrain(const std::vector<store::WorkItem>& cars);
+  TrainOutcome RunTrain(const std::vector<std::pair<std::string, sandbox::Worktree>>& cars);
+  void OnTrainDone(const TrainOutcome& outcome);
   GateResult RunChecks(const sandbox::Worktree& worktree);
   void OnCiDone(const std::string& item_id, GateResult result);
   void OnMergeDone(const std::string& item_id, GateResult result);
@@ -193,6 +205,7 @@ class Company::Impl {
   std::map<std::string, std::unique_ptr<LiveSession>> live_;  // By session id.
   std::set<std::string> gate_jobs_;                           // Item ids with a CI/merge job.
   bool merging_ = false;                                      // The merge queue is busy.
+  std::set<std::string> alone_;  // Items to merge one at a time (a train failed with them).
   std::optional<std::string> budget_stop_;
 
   std::mutex inbox_mutex_;

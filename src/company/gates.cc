@@ -241,6 +241,7 @@ Status Company::Impl::Land(const std::string& item_id, const sandbox::Worktree& 
 
 void Company::Impl::OnMergeDone(const std::string& item_id, GateResult result) {
   gate_jobs_.erase(item_id);
+  alone_.erase(item_id);
   merging_ = false;
   Result<store::WorkItem> item = tracker_.Get(item_id);
   if (!item.ok()) return;

@@ -80,6 +80,7 @@ bool HasLive(const std::map<std::string, std::unique_ptr<LiveSession>>& live,
 
 Result<bool> Company::Impl::StartReady(const std::vector<store::WorkItem>& items) {
   bool started = false;
+  std::vector<store::WorkItem> train;  // Approved changes for the next merge train.
   auto slot_free = [&](const std::string& role) {
     auto it = charter_.roles.find(role);
     if (it == charter_.roles.end()) return false;
@@ -115,6 +116,10 @@ Result<bool> Company::Impl::StartReady(const std::vector<store::WorkItem>& items
       status = StartReviewSession(item);
     } else if (state == states::kMerging) {
       if (merging_ || gate_jobs_.count(item.id)) continue;
+      if (charter_.merge_train > 1 && !alone_.count(item.id)) {
+        if (static_cast<int>(train.size()) < charter_.merge_train) train.push_back(item);
+        continue;
+      }
       status = StartMerge(item);
     } else if (state == states::kTagging) {
       status = DoTag(item);
@@ -126,6 +131,17 @@ Result<bool> Company::Impl::StartReady(const std::vector<store::WorkItem>& items
       RETURN_IF_ERROR(
           tracker_.Comment(item.id, "system", "Blocked: " + status.ToString()).status());
       RETURN_IF_ERROR(tracker_.Transition(item.id, states::kBlocked, status.message()));
+    }
+    started = true;
+  }
+  if (!merging_ && !train.empty()) {
+    Status status = train.size() == 1 ? StartMerge(train[0]) : StartTrain(train);
+    if (!status.ok()) {
+      for (const store::WorkItem& car : train) {
+        RETURN_IF_ERROR(
+            tracker_.Comment(car.id, "system", "Blocked: " + status.ToString()).status());
+        RETURN_IF_ERROR(tracker_.Transition(car.id, states::kBlocked, status.message()));
+      }
     }
     started = true;
   }

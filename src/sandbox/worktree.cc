@@ -384,6 +384,14 @@ Result<bool> WorktreeManager::MergeInProgress(const Worktree& worktree) {
   return head.ok();
 }
 
+Status WorktreeManager::AbortMerge(const Worktree& worktree) {
+  ASSIGN_OR_RETURN(bool merging, MergeInProgress(worktree));
+  if (!merging) return Status::Ok();
+  std::vector<std::string> args = InWorktree(worktree);
+  args.insert(args.end(), {"merge", "--abort"});
+  return Git(args).status();
+}
+
 Result<std::vector<std::string>> WorktreeManager::ConflictedPaths(const Worktree& worktree) {
   std::set<std::string> paths;
   std::vector<std::string> args = InWorktree(worktree);

@@ -112,6 +112,9 @@ class WorktreeManager {
 
   // True while a merge is in progress in the worktree (MERGE_HEAD exists).
   Result<bool> MergeInProgress(const Worktree& worktree);
+  // Gives up a merge in progress (git merge --abort): the branch and files are as before
+  // it. No merge in progress: nothing to do.
+  Status AbortMerge(const Worktree& worktree);
 
   // Among the files that conflicted in the merge in progress (unmerged index entries
   // and the list git wrote for the merge message), those whose work-tree copy still has

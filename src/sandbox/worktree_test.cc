@@ -258,6 +258,20 @@ TEST_F(WorktreeTest, ConflictIsLeftForTheAgentThenLandsOnMain) {
 
 // Resolving a conflict by keeping the branch's side leaves the tree equal to HEAD;
 // it must still become a merge commit, or main could never fast-forward to it.
+TEST_F(WorktreeTest, AbortMergeRestoresTheBranchAndItsFiles) {
+  Worktree first = AddOrDie("first", "mh/1");
+  Worktree second = AddOrDie("second", "mh/2");
+  std::string landed = CommitFile(*manager_, first, "a.txt", "alpha\n", "Alpha");
+  std::string mine = CommitFile(*manager_, second, "a.txt", "beta\n", "Beta");
+  ASSERT_TRUE(manager_->FastForward("main", landed).ok());
+  ASSERT_FALSE(manager_->MergeInto(second, "main", kAgent)->clean);
+  ASSERT_TRUE(manager_->AbortMerge(second).ok());
+  EXPECT_FALSE(manager_->MergeInProgress(second).value());
+  EXPECT_EQ(ReadFileOrEmpty(fs::path(second.path) / "a.txt"), "beta\n");
+  EXPECT_EQ(GitOut("rev-parse mh/2"), mine + "\n");
+  EXPECT_TRUE(manager_->AbortMerge(second).ok());  // Nothing to abort: fine.
+}
+
 TEST_F(WorktreeTest, ConflictResolvedAsOursStillMakesAMergeCommit) {
   Worktree first = AddOrDie("first", "mh/1");
   Worktree second = AddOrDie("second", "mh/2");

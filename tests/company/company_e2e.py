@@ -162,6 +162,13 @@ class CompanyTest(unittest.TestCase):
     # --- tests ---
 
     def test_parallel_engineers_failed_ci_review_and_merge_conflict(self):
+        self.parallel_failed_ci_review_and_conflict("")
+
+    def test_the_same_with_a_merge_train(self):
+        # Cars that conflict with each other in a train are merged alone afterwards.
+        self.parallel_failed_ci_review_and_conflict("\n[policy]\nmerge_train = 8\n")
+
+    def parallel_failed_ci_review_and_conflict(self, extra_toml):
         tasks = [("Alpha module", "alpha.py returns 'ok'"),
                  ("Six module", "six.py; add 'six' to shared.txt"),
                  ("Seven module", "seven.py; add 'seven' to shared.txt")]
@@ -192,7 +199,7 @@ class CompanyTest(unittest.TestCase):
             turn("Work item #7 (task)", 5, call("submit", summary="conflict resolved")),
             approve(6), approve(7), approve(6, 2), approve(7, 2),
         ]
-        self.start(turns)
+        self.start(turns, extra_toml)
         out = self.mh("run", self.dir)
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
         self.assert_released("v0.1.0")
@@ -396,6 +403,31 @@ class CompanyTest(unittest.TestCase):
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
         self.assert_released("v0.1.0")
         self.assert_once_each()
+
+    def test_merge_train_lands_approved_changes_together(self):
+        tasks = [(f"Module {k}", f"m{k}.py") for k in range(5, 9)]
+        turns = opening_turns(tasks)
+        for k in range(5, 9):
+            turns += [turn(f"Work item #{k} (task)", 0, *module(f"m{k}", "ok")),
+                      turn(f"Work item #{k} (task)", 2, call("submit", summary=f"m{k}")),
+                      # The approvals arrive together, so the queue finds several waiting.
+                      turn(f"Review the change for #{k} (task, round 1)", 0,
+                           call("review", decision="approve", comments="fine"),
+                           delay_ms=800)]
+        self.start(turns, "\n[policy]\nmerge_train = 8\n[roles.reviewer]\ncount = 4\n")
+        out = self.mh("run", self.dir)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assert_released("v0.1.0")
+        self.assert_once_each()
+        merged = self.events("merged")
+        trains = {}
+        for e in merged:
+            if "train" in e:
+                trains.setdefault(e["train"], []).append(e["item"])
+        self.assertTrue(any(len(cars) >= 2 for cars in trains.values()), merged)
+        self.assertIn("merge train:", out.stdout)
+        for k in range(5, 9):
+            self.assertIn(f"m{k}.py", self.git("ls-tree", "--name-only", "main"))
 
     def wait_for_tag(self, tag, proc, seconds=90):
         deadline = time.time() + seconds
