@@ -94,6 +94,7 @@ Status Session::Impl::Create() {
   RETURN_IF_ERROR(deps_.store->RunInTransaction([&](store::Store& store) -> Status {
     RETURN_IF_ERROR(store.CreateSession({.id = config_.id,
                                          .company_id = config_.company_id,
+                                         .work_item_id = config_.work_item_id,
                                          .role = config_.role,
                                          .state = "running",
                                          .state_blob = config_.state_blob}));

@@ -58,6 +58,8 @@ struct SessionConfig {
   std::string id;  // Required; e.g. IdGenerator::Next("ses").
   std::string company_id = "solve";
   std::string role = "engineer";
+  // The work item the session works on, kept in its record; must exist in the store.
+  std::optional<std::string> work_item_id;
   std::string role_prompt;  // The system prompt.
   std::string task;         // The first user message. Required for a new session.
   std::string state_blob;   // Opaque to the session; kept in the SessionRecord.

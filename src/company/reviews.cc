@@ -44,6 +44,7 @@ Status Company::Impl::StartReviewSession(const store::WorkItem& item) {
             config.id = id;
             config.company_id = tracker_.company_id();
             config.role = role.name;
+            config.work_item_id = item.id;
             config.role_prompt = SystemPrompt(role, live.worktree.path);
             config.task = "Review the change for #" + item.id + " (" + item.kind + ", round " +
                           std::to_string(round) + "): " + item.title + "\n\n" + item.body +

@@ -163,6 +163,7 @@ Status Company::Impl::StartWorkSession(const store::WorkItem& item) {
             config.id = id;
             config.company_id = tracker_.company_id();
             config.role = role.name;
+            config.work_item_id = item.id;
             config.role_prompt = SystemPrompt(role, live.worktree.path);
             config.task = TaskText(item);
             config.state_blob =
