@@ -1,5 +1,6 @@
-// SpawnChild: start (clone with CLONE_VM, like vfork) and exec one command with its fds, cwd, process group, cgroups
-// and rlimits set up in the child before exec. Internal to the sandbox layer.
+// SpawnChild: start (clone with CLONE_VM, like vfork) and exec one command with its fds, cwd,
+// process group, cgroups and rlimits set up in the child before exec. Internal to the sandbox
+// layer.
 //
 // Everything the child needs is prepared by the caller, because between fork and
 // exec the child of a multi-threaded process may only make async-signal-safe calls.
