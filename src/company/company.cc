@@ -91,11 +91,10 @@ Status CreateCompany(const std::string& dir, const Charter& charter, store::Stor
   }
   RETURN_IF_ERROR(WriteText((fs::path(paths.state_dir) / kIdFile).string(), charter.name));
   std::string readme = "# " + charter.name + "\n\n" + charter.brief + "\n";
-  ASSIGN_OR_RETURN(
-      std::string first,
-      sandbox::WorktreeManager::InitRepository(
-          runner, paths.repo, {{"README.md", readme}, {".gitignore", kGitIgnore}},
-          "Start " + charter.name, {.name = "Macrohard", .email = "macrohard@localhost"}));
+  ASSIGN_OR_RETURN(std::string first,
+                   sandbox::WorktreeManager::InitRepository(
+                       runner, paths.repo, {{"README.md", readme}, {".gitignore", kGitIgnore}},
+                       "Start " + charter.name, kSystemIdentity));
   Tracker tracker(store, charter.name);
   RETURN_IF_ERROR(
       tracker.Record("company_created",

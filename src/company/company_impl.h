@@ -35,6 +35,15 @@
 
 namespace mh::company {
 
+// The author of the commits, merges and tags the system makes.
+inline const sandbox::GitIdentity kSystemIdentity = {.name = "Macrohard",
+                                                     .email = "macrohard@localhost"};
+
+// Kinds whose work is a change to the product: tasks, features and bugs.
+inline bool IsChangeKind(std::string_view kind) {
+  return kind == "task" || kind == "feature" || kind == "bug";
+}
+
 // Tokens and dollars spent.
 struct Spend {
   int64_t tokens = 0;
@@ -66,6 +75,27 @@ class Ledger {
 
 // The worktree as JSON, as kept in a session's state blob.
 Json WorktreeToJson(const sandbox::Worktree& worktree);
+
+// What the scheduler and the gates look up in the company's events (the commands the
+// architect recorded, the reviews of each item), read incrementally: each call reads only
+// the events appended since the last, not the whole log. Thread-safe.
+class EventIndex {
+ public:
+  explicit EventIndex(const Tracker& tracker) : tracker_(tracker) {}
+  // The build and test commands of the newest commands_set event, if any.
+  Result<std::optional<std::pair<std::string, std::string>>> RecordedCommands();
+  // How many reviews of `item` are recorded.
+  Result<int> Reviews(const std::string& item);
+
+ private:
+  Status CatchUp();  // Requires mutex_.
+
+  const Tracker& tracker_;
+  std::mutex mutex_;
+  int64_t after_ = 0;                                            // Guarded by mutex_.
+  std::optional<std::pair<std::string, std::string>> commands_;  // Guarded by mutex_.
+  std::map<std::string, int> reviews_;                           // Guarded by mutex_.
+};
 
 // What a session is for.
 enum class SessionPurpose { kWork, kReview };
@@ -126,7 +156,8 @@ class Company::Impl {
   // One scheduling pass; true when it started something.
   Result<bool> Tick();
   RunReport Report() const;
-  Status PlanNewItems(const std::vector<store::WorkItem>& items);
+  // Adds the planning dependencies of new items; true when it changed any.
+  Result<bool> PlanNewItems(const std::vector<store::WorkItem>& items);
   void Post(std::function<void()> completion);  // Thread-safe.
   void Say(const std::string& line);
   bool InFlight() const;
@@ -174,14 +205,14 @@ class Company::Impl {
   // sets to the recorded one when an earlier run recorded it).
   Status Land(const std::string& item_id, const sandbox::Worktree& worktree, std::string& commit);
   Result<sandbox::Worktree> ItemWorktree(const store::WorkItem& item);
-  Commands CurrentCommands() const;
+  Commands CurrentCommands();
 
   // --- plan.cc ---
   Status AfterAcceptance(const store::WorkItem& item);
   Status AfterTriage(const store::WorkItem& item);
   Status AfterDone(const store::WorkItem& item);
-  // Serve: files a release when fixes are done and nothing else is open.
-  Status MaybeFileMaintenanceRelease(const std::vector<store::WorkItem>& items);
+  // Serve: files a release when fixes are done and nothing else is open; true when it did.
+  Result<bool> MaybeFileMaintenanceRelease(const std::vector<store::WorkItem>& items);
   std::string TaskText(const store::WorkItem& item);
   // Blocked items that a person answered go back to work; with `retry_failed` (once per
   // run, not every pass: a failing model must not be hammered) those whose session failed.
@@ -196,6 +227,7 @@ class Company::Impl {
   Charter charter_;
   CompanyDeps deps_;
   Tracker tracker_;
+  EventIndex index_{tracker_};
   std::unique_ptr<sandbox::WorktreeManager> worktrees_;
   std::unique_ptr<WorkPool> pool_;
   Ledger ledger_;

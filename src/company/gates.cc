@@ -11,7 +11,6 @@
 namespace mh::company {
 namespace {
 
-const sandbox::GitIdentity kSystem = {.name = "Macrohard", .email = "macrohard@localhost"};
 constexpr size_t kLogTail = 6000;
 
 std::string Tail(const std::string& text, size_t max) {
@@ -59,13 +58,13 @@ std::string Company::Impl::StateAfter(const store::WorkItem& item, std::optional
   return next == rule->gates.end() ? states::kDone : StateOfGate(*next);
 }
 
-Commands Company::Impl::CurrentCommands() const {
+Commands Company::Impl::CurrentCommands() {
   if (charter_.commands_from_file) return charter_.commands;
   Commands commands = charter_.commands;
-  Result<std::vector<ChangeEvent>> set = tracker_.EventsOfKind("commands_set");
-  if (set.ok() && !set->empty()) {
-    commands.build = set->back().payload.value("build", "");
-    commands.test = set->back().payload.value("test", "");
+  Result<std::optional<std::pair<std::string, std::string>>> recorded = index_.RecordedCommands();
+  if (recorded.ok() && recorded->has_value()) {
+    commands.build = (*recorded)->first;
+    commands.test = (*recorded)->second;
   }
   return commands;
 }
@@ -124,7 +123,7 @@ GateResult MergeMain(sandbox::WorktreeManager& worktrees, const sandbox::Worktre
                      bool* moved) {
   GateResult out;
   Result<std::string> before = worktrees.ResolveCommit("refs/heads/" + worktree.branch);
-  Result<sandbox::MergeOutcome> merged = worktrees.MergeInto(worktree, "main", kSystem);
+  Result<sandbox::MergeOutcome> merged = worktrees.MergeInto(worktree, "main", kSystemIdentity);
   if (!merged.ok()) {
     out.log = merged.error().ToString();
     return out;
@@ -281,7 +280,7 @@ Status Company::Impl::DoTag(const store::WorkItem& item) {
     return tracker_.Record("tagged", {{"item", item.id}, {"tag", tag}, {"commit", main}});
   }));
   ASSIGN_OR_RETURN(std::optional<std::string> commit, deps_.store->GetEffect("tag:" + tag));
-  RETURN_IF_ERROR(worktrees_->Tag(tag, commit.value_or(main), "Release " + tag, kSystem));
+  RETURN_IF_ERROR(worktrees_->Tag(tag, commit.value_or(main), "Release " + tag, kSystemIdentity));
   RETURN_IF_ERROR(tracker_.Transition(item.id, states::kDone, "tagged " + tag));
   Say("released " + tag + " (" + commit.value_or(main).substr(0, 10) + ")");
   return AfterDone(item);

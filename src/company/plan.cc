@@ -8,19 +8,6 @@
 namespace mh::company {
 namespace {
 
-bool HasLabel(const std::string& labels, const std::string& label) {
-  return ("," + labels + ",").find("," + label + ",") != std::string::npos;
-}
-
-std::string AddLabel(const std::string& labels, const std::string& label) {
-  if (HasLabel(labels, label)) return labels;
-  return labels.empty() ? label : labels + "," + label;
-}
-
-bool IsChangeKind(const std::string& kind) {
-  return kind == "task" || kind == "feature" || kind == "bug";
-}
-
 // Done changes that no release covers yet.
 std::vector<store::WorkItem> Unreleased(const std::vector<store::WorkItem>& items) {
   std::vector<store::WorkItem> out;
@@ -78,7 +65,7 @@ Status Company::Impl::AfterAcceptance(const store::WorkItem& item) {
     return Status::Ok();
   }
   store::WorkItem rejected = item;
-  rejected.labels = AddLabel(item.labels, "rejected");
+  rejected.labels = WithLabel(item.labels, "rejected");
   RETURN_IF_ERROR(tracker_.Update(rejected, "bugs filed"));
   RETURN_IF_ERROR(
       tracker_.Transition(item.id, states::kDone, std::to_string(bugs.size()) + " bugs filed"));
@@ -122,20 +109,20 @@ Status Company::Impl::AfterDone(const store::WorkItem& item) {
   if (item.kind != "release") return Status::Ok();
   ASSIGN_OR_RETURN(std::vector<store::WorkItem> items, tracker_.List());
   for (store::WorkItem& i : Unreleased(items)) {
-    i.labels = AddLabel(i.labels, "released");
+    i.labels = WithLabel(i.labels, "released");
     RETURN_IF_ERROR(deps_.store->UpdateWorkItem(i));
   }
   return Status::Ok();
 }
 
-Status Company::Impl::MaybeFileMaintenanceRelease(const std::vector<store::WorkItem>& items) {
+Result<bool> Company::Impl::MaybeFileMaintenanceRelease(const std::vector<store::WorkItem>& items) {
   std::vector<store::WorkItem> fixes = Unreleased(items);
-  if (fixes.empty()) return Status::Ok();
+  if (fixes.empty()) return false;
   for (const store::WorkItem& i : items) {
     if (IsFinished(i.state) || i.state == states::kBlocked) continue;
     if (IsChangeKind(i.kind) || i.kind == "release" || i.kind == "issue" ||
         i.kind == "acceptance") {
-      return Status::Ok();  // Wait until the batch is whole.
+      return false;  // Wait until the batch is whole.
     }
   }
   ASSIGN_OR_RETURN(std::vector<std::string> tags, worktrees_->Tags());
@@ -159,7 +146,7 @@ Status Company::Impl::MaybeFileMaintenanceRelease(const std::vector<store::WorkI
                                   .labels = "version=" + version}));
   Say("#" + release.id + ": release " + charter_.tag_prefix + version + " filed for " +
       std::to_string(fixes.size()) + " changes");
-  return Status::Ok();
+  return true;
 }
 
 Status Company::Impl::ReopenBlocked(bool retry_failed) {

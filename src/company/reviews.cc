@@ -9,17 +9,10 @@ namespace {
 
 constexpr size_t kMaxDiffBytes = 60'000;
 
-Result<int> ReviewsSoFar(const Tracker& tracker, const std::string& item) {
-  ASSIGN_OR_RETURN(std::vector<ChangeEvent> history, tracker.ChangeHistory(item));
-  int n = 0;
-  for (const ChangeEvent& e : history) n += e.kind == "review";
-  return n;
-}
-
 }  // namespace
 
 Status Company::Impl::StartReviewSession(const store::WorkItem& item) {
-  ASSIGN_OR_RETURN(int done_rounds, ReviewsSoFar(tracker_, item.id));
+  ASSIGN_OR_RETURN(int done_rounds, index_.Reviews(item.id));
   const int round = done_rounds + 1;
   const Role& role = charter_.roles.at(kReviewer);
   std::string id = item.id + "-review-" + std::to_string(round);
@@ -70,7 +63,7 @@ Status Company::Impl::FinishReview(LiveSession& live, const agent::SessionResult
         tracker_.Comment(item.id, "system", "The review did not finish: " + why).status());
     return tracker_.Transition(item.id, states::kBlocked, "review did not finish");
   }
-  ASSIGN_OR_RETURN(int done_rounds, ReviewsSoFar(tracker_, item.id));
+  ASSIGN_OR_RETURN(int done_rounds, index_.Reviews(item.id));
   bool approve = result.summary.rfind(kRequestChanges, 0) != 0;
   std::string comments = approve ? "" : result.summary.substr(std::string(kRequestChanges).size());
   bool last_round = done_rounds + 1 >= charter_.max_review_rounds;

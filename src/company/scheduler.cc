@@ -4,34 +4,13 @@
 #include "company/company_impl.h"
 
 namespace mh::company {
-namespace {
-
-bool HasLabel(const store::WorkItem& item, std::string_view label) {
-  size_t start = 0;
-  while (start <= item.labels.size()) {
-    size_t end = item.labels.find(',', start);
-    if (end == std::string::npos) end = item.labels.size();
-    if (std::string_view(item.labels).substr(start, end - start) == label) return true;
-    start = end + 1;
-  }
-  return false;
-}
-
-std::string WithLabel(const std::string& labels, const std::string& label) {
-  return labels.empty() ? label : labels + "," + label;
-}
-
-bool IsChangeKind(const std::string& kind) {
-  return kind == "task" || kind == "feature" || kind == "bug";
-}
-
-}  // namespace
-
 // New tasks, features and bugs wait for the design to be done, and hold up the open
 // acceptance: so engineers start on a skeleton and QA checks a finished product.
-Status Company::Impl::PlanNewItems(const std::vector<store::WorkItem>& items) {
+Result<bool> Company::Impl::PlanNewItems(const std::vector<store::WorkItem>& items) {
+  bool changed = false;
   for (const store::WorkItem& item : items) {
-    if (!IsChangeKind(item.kind) || IsFinished(item.state) || HasLabel(item, "planned")) continue;
+    if (!IsChangeKind(item.kind) || IsFinished(item.state) || HasLabel(item.labels, "planned"))
+      continue;
     for (const store::WorkItem& other : items) {
       if (IsFinished(other.state) || item.parent_id == other.id) continue;
       if (other.kind == "design") RETURN_IF_ERROR(tracker_.AddDependency(item.id, other.id));
@@ -45,18 +24,23 @@ Status Company::Impl::PlanNewItems(const std::vector<store::WorkItem>& items) {
     store::WorkItem planned = item;
     planned.labels = WithLabel(item.labels, "planned");
     RETURN_IF_ERROR(deps_.store->UpdateWorkItem(planned));
+    changed = true;
   }
-  return Status::Ok();
+  return changed;
 }
 
 Result<bool> Company::Impl::Tick() {
   ASSIGN_OR_RETURN(std::vector<store::WorkItem> items, tracker_.List());
-  RETURN_IF_ERROR(PlanNewItems(items));
-  ASSIGN_OR_RETURN(items, tracker_.List());
+  ASSIGN_OR_RETURN(bool planned, PlanNewItems(items));
+  if (planned) {
+    ASSIGN_OR_RETURN(items, tracker_.List());
+  }
   if (options_.mode == RunMode::kServe) {
     RETURN_IF_ERROR(ReopenBlocked(/*retry_failed=*/false));
-    RETURN_IF_ERROR(MaybeFileMaintenanceRelease(items));
-    ASSIGN_OR_RETURN(items, tracker_.List());
+    ASSIGN_OR_RETURN(bool filed, MaybeFileMaintenanceRelease(items));
+    if (filed) {
+      ASSIGN_OR_RETURN(items, tracker_.List());
+    }
   }
   return StartReady(items);
 }

@@ -13,8 +13,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const sandbox::GitIdentity kSystem = {.name = "Macrohard", .email = "macrohard@localhost"};
-
 Result<sandbox::Worktree> WorktreeFromBlob(const std::string& blob) {
   ASSIGN_OR_RETURN(Json j, ParseJson(blob));
   try {
@@ -267,7 +265,7 @@ Aftermath Company::Impl::SessionAftermath(LiveSession& live, const agent::Sessio
     }
   }
   after.commit = worktrees_->CommitAll(
-      live.worktree, "#" + item->id + " " + item->title + "\n\n" + result.summary, kSystem);
+      live.worktree, "#" + item->id + " " + item->title + "\n\n" + result.summary, kSystemIdentity);
   return after;
 }
 

@@ -10,6 +10,22 @@ bool IsFinished(std::string_view state) {
   return state == states::kDone || state == states::kClosed;
 }
 
+bool HasLabel(std::string_view labels, std::string_view label) {
+  size_t start = 0;
+  while (start <= labels.size()) {
+    size_t end = labels.find(',', start);
+    if (end == std::string_view::npos) end = labels.size();
+    if (labels.substr(start, end - start) == label) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+std::string WithLabel(const std::string& labels, const std::string& label) {
+  if (HasLabel(labels, label)) return labels;
+  return labels.empty() ? label : labels + "," + label;
+}
+
 std::string DescribeItem(const store::WorkItem& item) {
   return "#" + item.id + " " + item.kind + " [" + item.state + "] " + item.title;
 }

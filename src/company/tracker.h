@@ -94,6 +94,10 @@ class Tracker {
   std::string company_id_;
 };
 
+// Labels are a comma-separated list: is `label` one of them, and the list with it added.
+bool HasLabel(std::string_view labels, std::string_view label);
+std::string WithLabel(const std::string& labels, const std::string& label);
+
 // "#7 task [in_progress] Add the --lines flag".
 std::string DescribeItem(const store::WorkItem& item);
 

@@ -11,12 +11,6 @@
 #include "company/company_impl.h"
 
 namespace mh::company {
-namespace {
-
-const sandbox::GitIdentity kSystem = {.name = "Macrohard", .email = "macrohard@localhost"};
-
-}  // namespace
-
 Status Company::Impl::StartTrain(const std::vector<store::WorkItem>& cars) {
   std::vector<std::pair<std::string, sandbox::Worktree>> loaded;
   for (const store::WorkItem& car : cars) {
@@ -68,7 +62,7 @@ TrainOutcome Company::Impl::RunTrain(
   std::vector<std::pair<std::string, sandbox::Worktree>> aboard;
   for (const auto& [id, worktree] : waiting) {
     Result<sandbox::MergeOutcome> merged =
-        worktrees_->MergeInto(*train, "refs/heads/" + worktree.branch, kSystem);
+        worktrees_->MergeInto(*train, "refs/heads/" + worktree.branch, kSystemIdentity);
     if (merged.ok() && merged->clean) {
       aboard.emplace_back(id, worktree);
       continue;
