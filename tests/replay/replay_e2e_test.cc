@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "base/json.h"
+#include "e2e_support.h"
 #include "testing/fake_llm_server.h"
 
 namespace {
@@ -23,37 +24,8 @@ namespace {
 namespace fs = std::filesystem;
 using mh::Json;
 
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// Runs argv to its end with stdout and stderr in files; returns the exit code.
-int RunProcess(const std::vector<std::string>& argv, const fs::path& out, const fs::path& err) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  std::vector<std::string> env = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/nonexistent",
-                                  "LANG=C.UTF-8", "GIT_CONFIG_NOSYSTEM=1",
-                                  "GIT_CONFIG_GLOBAL=/dev/null"};
-  std::vector<char*> envp;
-  for (std::string& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  pid_t pid = -1;
-  int spawned = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  if (spawned != 0) return -1;
-  int status = 0;
-  if (waitpid(pid, &status, 0) != pid) return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
+using mh::e2e::ReadFile;
+using mh::e2e::RunProcess;
 
 // The diff without its "index" lines, whose abbreviated blob ids depend on the repository.
 std::string WithoutIndexLines(const std::string& diff) {
@@ -80,34 +52,11 @@ constexpr const char* kRecordedDiff =
 constexpr const char* kSubmitCommand =
     "echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT && git add -A && git diff --cached";
 
-class ReplayTest : public ::testing::Test {
+class ReplayTest : public mh::e2e::RepoTest {
  protected:
   void SetUp() override {
-    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    dir_ = fs::temp_directory_path() / ("replay_e2e_" + name + "_" + std::to_string(getpid()));
-    fs::remove_all(dir_);
-    repo_ = dir_ / "repo";
-    fs::create_directories(repo_);
-    std::ofstream(repo_ / "hello.py") << "print('hello')\nprint('bye')\n";
-    ASSERT_EQ(Git({"init", "-q", "-b", "main"}), 0);
-    ASSERT_EQ(Git({"add", "hello.py"}), 0);
-    ASSERT_EQ(Git({"commit", "-q", "-m", "initial"}), 0);
+    MakeRepo("replay_e2e", {{"hello.py", "print('hello')\nprint('bye')\n"}});
     std::ofstream(dir_ / "task.md") << "Make the greeting say hello world.\n";
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  int Git(const std::vector<std::string>& args, std::string* out = nullptr) {
-    std::vector<std::string> argv = {"/usr/bin/git",
-                                     "-C",
-                                     repo_.string(),
-                                     "-c",
-                                     "user.name=Test",
-                                     "-c",
-                                     "user.email=test@localhost"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    int code = RunProcess(argv, dir_ / "git.out", dir_ / "git.err");
-    if (out != nullptr) *out = ReadFile(dir_ / "git.out");
-    return code;
   }
 
   int Solve(const std::string& model, const std::string& session) {
@@ -132,8 +81,6 @@ class ReplayTest : public ::testing::Test {
     return path.string();
   }
 
-  fs::path dir_;
-  fs::path repo_;
   std::string out_;
   std::string err_;
 };

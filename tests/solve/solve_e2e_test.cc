@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "base/json.h"
+#include "e2e_support.h"
 #include "testing/fake_llm_server.h"
 
 extern char** environ;
@@ -30,85 +31,12 @@ namespace {
 namespace fs = std::filesystem;
 using mh::Json;
 
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using mh::e2e::Child;
+using mh::e2e::ReadFile;
 
-// A child process with stdout and stderr in files; killed and reaped if still running
-// when destroyed.
-class Child {
- public:
-  Child(const std::vector<std::string>& argv, const fs::path& out, const fs::path& err) {
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    std::vector<std::string> env = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/nonexistent",
-                                    "LANG=C.UTF-8"};
-    std::vector<char*> envp;
-    for (std::string& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    if (posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), envp.data()) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&actions);
-  }
-  ~Child() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      Wait();
-    }
-  }
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-
-  // The exit code, or 128 + signal.
-  int Wait() {
-    int status = 0;
-    if (pid_ <= 0 || waitpid(pid_, &status, 0) != pid_) return -1;
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-  void Kill() { kill(pid_, SIGKILL); }
-
- private:
-  pid_t pid_ = -1;
-};
-
-class SolveTest : public ::testing::Test {
+class SolveTest : public mh::e2e::RepoTest {
  protected:
-  void SetUp() override {
-    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    dir_ = fs::temp_directory_path() / ("solve_e2e_" + name + "_" + std::to_string(getpid()));
-    fs::remove_all(dir_);
-    repo_ = dir_ / "repo";
-    fs::create_directories(repo_);
-    std::ofstream(repo_ / "README") << "a small product\n";
-    ASSERT_EQ(Git({"init", "-q", "-b", "main"}), 0);
-    ASSERT_EQ(Git({"add", "README"}), 0);
-    ASSERT_EQ(Git({"commit", "-q", "-m", "initial"}), 0);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  int Git(const std::vector<std::string>& args, std::string* out = nullptr) {
-    std::vector<std::string> argv = {"/usr/bin/git",
-                                     "-C",
-                                     repo_.string(),
-                                     "-c",
-                                     "user.name=Test",
-                                     "-c",
-                                     "user.email=test@localhost"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    Child child(argv, dir_ / "git.out", dir_ / "git.err");
-    int code = child.Wait();
-    if (out != nullptr) *out = ReadFile(dir_ / "git.out");
-    return code;
-  }
+  void SetUp() override { MakeRepo("solve_e2e", {{"README", "a small product\n"}}); }
 
   void StartServer(const Json& scenario) {
     auto server = mh::testing::FakeLlmServer::Start(mh::DumpJson(scenario), {});
@@ -155,8 +83,6 @@ class SolveTest : public ::testing::Test {
     return out;
   }
 
-  fs::path dir_;
-  fs::path repo_;
   std::unique_ptr<mh::testing::FakeLlmServer> server_;
   std::string out_;
   std::string err_;
