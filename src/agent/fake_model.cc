@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "tools/builtin_tools.h"
+#include "tools/tool_util.h"
 
 namespace mh::agent::testing {
 
@@ -62,21 +63,7 @@ Result<sandbox::ProcessResult> NoProcessRunner::Run(const sandbox::ProcessSpec&)
 
 namespace {
 
-class TestTool : public tools::Tool {
- public:
-  TestTool(std::string name, std::string description, Json parameters)
-      : name_(std::move(name)),
-        description_(std::move(description)),
-        parameters_(std::move(parameters)) {}
-  const std::string& name() const override { return name_; }
-  const std::string& description() const override { return description_; }
-  const Json& parameters() const override { return parameters_; }
-
- private:
-  std::string name_;
-  std::string description_;
-  Json parameters_;
-};
+using TestTool = tools::internal::BasicTool;
 
 class CountTool final : public TestTool {
  public:

@@ -1,4 +1,5 @@
-// Helpers shared by the built-in tools (internal to tools/).
+// Helpers for writing tools: the built-in ones here, and the tools other layers add
+// (the company's tracker tools, test tools).
 #pragma once
 
 #include <cstdint>
