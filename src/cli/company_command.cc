@@ -15,6 +15,7 @@
 #include "cli/company_runtime.h"
 #include "cli/runtime.h"
 #include "company/company.h"
+#include "llm/model_spec.h"
 
 namespace mh::cli {
 namespace {
@@ -92,11 +93,18 @@ int RunNew(const NewFlags& flags) {
   Result<std::string> brief = ReadBrief(flags);
   if (!brief.ok()) return Fail(kExitUsage, brief.error().message());
   if (flags.model.empty()) return Fail(kExitUsage, "give the model with --model (docs/models.md)");
+  // A model that cannot be used (a bad name, a missing key) is refused before anything is
+  // made, so a failed `new` leaves no half-made company behind.
+  Result<UserConfig> config = LoadUserConfig(flags.config);
+  if (!config.ok()) return Fail(kExitUsage, config.error().message());
+  Result<llm::ModelSpec> spec =
+      llm::ParseModelSpec(flags.model, llm::ProcessEnv(), config->base_urls);
+  if (!spec.ok()) return Fail(kExitUsage, spec.error().message());
   std::string name = flags.name;
   if (name.empty()) name = fs::absolute(flags.dir).lexically_normal().filename().string();
   if (name.empty()) name = "product";
   Status created = CreateCompanyIn(flags.dir, company::DefaultCharter(name, *brief, flags.model));
-  if (!created.ok()) return Fail(kExitUsage, created.ToString());
+  if (!created.ok()) return Fail(kExitUsage, created.message());
   std::printf("created company %s in %s\n", name.c_str(),
               company::PathsFor(flags.dir).root.c_str());
   if (flags.no_run) return 0;

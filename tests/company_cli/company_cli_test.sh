@@ -8,7 +8,7 @@ trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 co="$work/acme"
 
-"$macrohard" new "$co" --brief-text "A command-line word counter." --model fake --no-run \
+"$macrohard" new "$co" --brief-text "A command-line word counter." --model "http://127.0.0.1:9/v1#fake" --no-run \
   >"$work/new.out" || fail "new exited $?"
 
 # The opening plan, one line per item.
