@@ -159,10 +159,6 @@ Result<std::vector<ChangeEvent>> CompanyEvents(store::Store& store, const std::s
 
 }  // namespace
 
-Result<std::vector<ChangeEvent>> Tracker::EventsOfKind(std::string_view kind) const {
-  return CompanyEvents(store_, company_id_, [&](const ChangeEvent& e) { return e.kind == kind; });
-}
-
 Result<std::vector<ChangeEvent>> Tracker::ChangeHistory(std::string_view id) const {
   return CompanyEvents(store_, company_id_, [&](const ChangeEvent& e) {
     static const char* const kKinds[] = {"change_submitted", "ci_run", "review", "merged",

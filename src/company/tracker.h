@@ -86,8 +86,6 @@ class Tracker {
   Status Record(std::string_view kind, const Json& payload);
   // The change events of item `id`, oldest first.
   Result<std::vector<ChangeEvent>> ChangeHistory(std::string_view id) const;
-  // Company events of `kind`, oldest first.
-  Result<std::vector<ChangeEvent>> EventsOfKind(std::string_view kind) const;
 
  private:
   store::Store& store_;

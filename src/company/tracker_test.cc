@@ -26,11 +26,15 @@ TEST_F(TrackerTest, NumbersItemsAndRecordsEveryStep) {
   ASSERT_TRUE(t.Transition("1", states::kDone, "finished").ok());
   EXPECT_TRUE(*t.DependenciesFinished("2"));
   ASSERT_TRUE(t.Comment("2", "reviewer", "looks fine").ok());
-  Result<std::vector<ChangeEvent>> moves = t.EventsOfKind("item_state");
-  ASSERT_TRUE(moves.ok());
-  ASSERT_EQ(moves->size(), 1u);
-  EXPECT_EQ((*moves)[0].payload["from"], "open");
-  EXPECT_EQ((*moves)[0].payload["to"], "done");
+  std::vector<Json> moves;
+  Result<std::vector<store::Event>> events = store_->ReadEvents("acme", 0, 100);
+  ASSERT_TRUE(events.ok());
+  for (const store::Event& e : *events) {
+    if (e.kind == "item_state") moves.push_back(*ParseJson(e.payload));
+  }
+  ASSERT_EQ(moves.size(), 1u);
+  EXPECT_EQ(moves[0]["from"], "open");
+  EXPECT_EQ(moves[0]["to"], "done");
   EXPECT_EQ(DescribeItem(*t.Get("2")), "#2 task [open] second");
 }
 
