@@ -8,9 +8,12 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -51,9 +54,30 @@ std::string OwnCgroupPath(const std::string& controller) {
   return "";
 }
 
+// "mh-PID-TOKEN-N". The random token, drawn once per process, keeps a new process from
+// colliding with the groups a killed one left behind under the same (reused) pid.
 std::string UniqueName() {
+  static const std::string token = [] {
+    std::random_device random;
+    char hex[17];
+    std::snprintf(hex, sizeof(hex), "%08x%08x", random(), random());
+    return std::string(hex);
+  }();
   static std::atomic<uint64_t> counter{0};
-  return "mh-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
+  return "mh-" + std::to_string(getpid()) + "-" + token + "-" + std::to_string(counter++);
+}
+
+// Removes the groups that killed processes left in `parent` (a process that dies by
+// SIGKILL cannot remove its own): "mh-PID-..." whose PID no longer runs. rmdir only
+// succeeds on a group with no processes left, so nothing alive is touched.
+void RemoveStaleGroups(const std::string& parent) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(parent, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind("mh-", 0) != 0) continue;
+    pid_t pid = static_cast<pid_t>(std::strtol(name.c_str() + 3, nullptr, 10));
+    if (pid <= 0 || (kill(pid, 0) != 0 && errno == ESRCH)) rmdir(entry.path().c_str());
+  }
 }
 
 // Returns the parent directory for new groups of `controller`, or "" when we
@@ -66,6 +90,7 @@ std::string ProbeController(const std::string& root, const std::string& controll
   if (mkdir(probe.c_str(), 0755) != 0) return "";
   bool writable = access((probe + "/cgroup.procs").c_str(), W_OK) == 0;
   rmdir(probe.c_str());
+  if (writable) RemoveStaleGroups(parent);
   return writable ? parent : "";
 }
 

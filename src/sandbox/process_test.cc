@@ -3,10 +3,14 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <sstream>
 #include <thread>
 
+#include "sandbox/cgroup.h"
 #include "sandbox/output_buffer.h"
 #include "sandbox/test_util.h"
 
@@ -140,6 +144,26 @@ TEST(ProcessRunnerTest, DaemonsDoNotOutliveTheirCommand) {
   ASSERT_GT(second, 0);
   EXPECT_FALSE(ProcessAlive(first));
   EXPECT_FALSE(ProcessAlive(second));
+}
+
+// A run killed with SIGKILL cannot remove its cgroups; the next runner removes the empty
+// groups of processes that are gone, and leaves those of live ones alone.
+TEST(ProcessRunnerTest, StaleGroupsOfDeadProcessesAreRemoved) {
+  CgroupSupport support = ProbeCgroups();
+  ASSERT_FALSE(support.pids_parent.empty()) << "this machine should have writable cgroup v1";
+  pid_t dead = fork();
+  if (dead == 0) _exit(0);
+  ASSERT_GT(dead, 0);
+  ASSERT_EQ(waitpid(dead, nullptr, 0), dead);
+  std::string stale = support.pids_parent + "/mh-" + std::to_string(dead) + "-test-0";
+  std::string live = support.pids_parent + "/mh-" + std::to_string(getpid()) + "-test-0";
+  ASSERT_EQ(mkdir(stale.c_str(), 0755), 0);
+  ASSERT_EQ(mkdir(live.c_str(), 0755), 0);
+  ASSERT_TRUE(MakeRunner()->cgroups_enabled());
+  struct stat info;
+  EXPECT_NE(stat(stale.c_str(), &info), 0) << stale << " was left";
+  EXPECT_EQ(stat(live.c_str(), &info), 0) << live << " was removed";
+  rmdir(live.c_str());
 }
 
 TEST(ProcessRunnerTest, DegradedModeStillKillsTheProcessGroup) {
