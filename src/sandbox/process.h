@@ -40,6 +40,36 @@ struct ResourceLimits {
   uint64_t file_size_bytes = 0;
 };
 
+// A directory shown to a command that runs as another user (RunAs): `source` (a host
+// path) is cloned as a mount at `<stage_dir>/<name>` in the command's own mount
+// namespace, with what our effective uid and gid own shown as owned by RunAs's uid and
+// gid (an idmapped mount: what the command creates there is owned by us on disk).
+struct StagedMount {
+  std::string source;
+  std::string name;  // A single path component.
+  bool read_only = false;
+};
+
+// Runs the command as an unprivileged host user instead of as us. Only for a runner
+// whose effective uid is 0 (the sandbox uses it when Macrohard runs as root). In the
+// child, before exec: a private mount namespace, a fresh tmpfs on `stage_dir` (an
+// existing empty directory that `uid` can reach), the `mounts` staged there, every
+// supplementary group dropped, gid and uid set, and no_new_privs.
+struct RunAs {
+  uint32_t uid = 0;  // 0: run as we are.
+  uint32_t gid = 0;
+  std::string stage_dir;
+  std::vector<StagedMount> mounts;
+};
+
+// A file the child opens read-only as descriptor `fd` before exec, for programs that
+// take data by descriptor (bwrap's --seccomp FD). `path` is opened in the child, so
+// /proc/self/fd/N of one of our close-on-exec descriptors gets an offset of its own.
+struct ChildFile {
+  std::string path;
+  int fd = -1;  // 3 or more.
+};
+
 struct ProcessSpec {
   // argv[0] is a path, or a name looked up in the PATH of `env` (never ours).
   std::vector<std::string> argv;
@@ -57,6 +87,8 @@ struct ProcessSpec {
   // ProcessResult::stderr_text stays empty.
   bool merge_stderr = false;
   ResourceLimits limits;
+  RunAs run_as;
+  std::vector<ChildFile> child_files;
 };
 
 struct ProcessResult {
@@ -104,6 +136,8 @@ class RealProcessRunner final : public ProcessRunner {
   static Result<std::unique_ptr<RealProcessRunner>> Create(
       const ProcessRunnerOptions& options = {});
 
+  ~RealProcessRunner() override;
+
   Result<ProcessResult> Run(const ProcessSpec& spec) override;
 
   // True when each run gets its own pids and memory cgroup.
@@ -115,8 +149,9 @@ class RealProcessRunner final : public ProcessRunner {
   explicit RealProcessRunner(std::string pids_parent, std::string memory_parent);
   Result<std::unique_ptr<Prepared>> Prepare(const ProcessSpec& spec) const;
 
-  std::string pids_parent_;    // Empty when the pids controller is not usable.
-  std::string memory_parent_;  // Empty when the memory controller is not usable.
+  std::string pids_parent_;                   // Empty when the pids controller is not usable.
+  std::string memory_parent_;                 // Empty when the memory controller is not usable.
+  std::unique_ptr<class IdmapCache> idmaps_;  // User namespaces for RunAs mounts.
 };
 
 // Looks up `name` in the PATH entry of `env` ("PATH=a:b"); a name with a '/' is

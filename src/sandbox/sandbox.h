@@ -8,6 +8,14 @@
 // injection), and only the environment given in the ProcessSpec. Nothing else of the
 // host is visible: not /root, /home, /work, /var, /run, other worktrees or the store.
 //
+// When Macrohard runs as root, commands do not: they run as an unprivileged host user
+// (host_uid/host_gid) with no_new_privs, so neither kernel knobs under /proc/sys nor
+// root-only files are theirs, and setuid programs do not raise them. The worktree and
+// the read-only binds are shown to that user through idmapped mounts: what we own
+// appears as its own, and what it creates is owned by us on disk. Inside, it is named
+// "agent" in /etc/passwd. Every command also runs under a seccomp filter (seccomp.h) and
+// cannot make user namespaces (bwrap --disable-userns).
+//
 // The PID namespace's init is bwrap: when the command exits or is killed, the kernel
 // kills every process left in the namespace, and --die-with-parent ties the whole
 // sandbox to the runner's child. Limits (ResourceLimits) are applied by the inner
@@ -24,6 +32,10 @@
 
 namespace mh::sandbox {
 
+// The host user sandboxed commands run as when Macrohard runs as root: not in
+// /etc/passwd on Debian, the "nonroot" user of distroless images.
+inline constexpr uint32_t kDefaultSandboxUid = 65532;
+
 struct SandboxConfig {
   std::string worktree;     // Host directory, bound read-write. Must exist.
   std::string mount_point;  // Absolute path inside; empty means the worktree's path.
@@ -36,6 +48,15 @@ struct SandboxConfig {
                                 .cpu_seconds = 600,
                                 .file_size_bytes = 1ull << 30};
   std::string bwrap_path = "/usr/bin/bwrap";
+  // When we run as root, commands run as this host user instead (see the file comment);
+  // uid 0 keeps root, which hands every command our privileges: for debugging only.
+  uint32_t host_uid = kDefaultSandboxUid;
+  uint32_t host_gid = kDefaultSandboxUid;
+  // Size of the private /tmp and of /var/tmp each (tmpfs, so memory).
+  uint64_t tmp_bytes = 1ull << 30;
+  // Where a root runner stages the binds for the sandbox user; empty: a directory of
+  // our own under the system's temporary directory, made 0755 on first use.
+  std::string stage_dir;
 };
 
 // Processes bwrap itself adds inside the limit: the outer bwrap and the namespace init.
@@ -60,7 +81,10 @@ class Sandbox {
 
  private:
   explicit Sandbox(SandboxConfig config) : config_(std::move(config)) {}
+  // The bind sources the sandbox user can reach: staged copies when we are root.
+  bool Privileged() const;
   std::vector<std::string> FilesystemArgs() const;
+  Status AddIdentity(ProcessSpec& wrapped) const;
 
   SandboxConfig config_;
 };

@@ -21,6 +21,24 @@ struct RlimitSetting {
   rlim_t value;  // Soft and hard limit (CPU: the hard limit is one second more).
 };
 
+// RunAs (process.h) resolved for the child: the mounts' full target paths and the user
+// namespace whose mapping they take.
+struct SpawnIsolation {
+  bool enabled = false;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  int userns_fd = -1;
+  std::string stage_dir;
+  std::vector<std::string> sources;
+  std::vector<std::string> targets;
+  std::vector<char> read_only;
+};
+
+struct SpawnFile {
+  std::string path;
+  int fd = -1;
+};
+
 struct SpawnRequest {
   std::string path;                       // Resolved program path.
   std::vector<std::string> argv;          // Passed as is, argv[0] included.
@@ -31,11 +49,14 @@ struct SpawnRequest {
   int stderr_fd = -1;                     // Becomes fd 2.
   std::vector<std::string> cgroup_procs;  // cgroup.procs files to join.
   std::vector<RlimitSetting> rlimits;
+  SpawnIsolation isolation;
+  std::vector<SpawnFile> files;  // Opened read-only at their fd numbers, kept across exec.
 };
 
 // Returns the child's pid once it has exec'd (the child runs in its own process
-// group, pgid == pid). Errors: kNotFound when cwd or the program is missing,
-// kPermissionDenied when exec is refused, kInternal for anything else.
+// group, pgid == pid). Errors: kNotFound when cwd, the program or a file is missing,
+// kPermissionDenied when exec is refused, kFailedPrecondition when an isolation step is
+// refused (e.g. a file system without idmapped mounts), kInternal for anything else.
 Result<pid_t> SpawnChild(const SpawnRequest& request);
 
 }  // namespace mh::sandbox
