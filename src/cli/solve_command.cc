@@ -37,6 +37,11 @@ namespace fs = std::filesystem;
 constexpr int kExitFailed = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitBlocked = 3;
+// Real SWE-bench trajectories take 50 to 150 steps; the token and cost budgets are meant
+// to be the main limit.
+constexpr int64_t kDefaultMaxSteps = 250;
+// How many committed and left-out files solve lists before it only counts them.
+constexpr size_t kListedFiles = 20;
 
 struct SolveFlags {
   std::string repo;
@@ -49,7 +54,7 @@ struct SolveFlags {
   std::string mount_path;
   std::string branch;
   std::string config;
-  int64_t max_steps = 50;
+  int64_t max_steps = kDefaultMaxSteps;
   int64_t max_tokens = 0;
   double max_cost = 0;
   int64_t max_wall_seconds = 0;
@@ -112,6 +117,31 @@ Result<std::string> GitCommonDir(sandbox::ProcessRunner& runner, const std::stri
   return fs::weakly_canonical(p).string();
 }
 
+// The user's global excludes file (core.excludesFile, else $XDG_CONFIG_HOME/git/ignore or
+// ~/.config/git/ignore), read with the user's own git configuration; empty when none.
+std::string GlobalExcludes(sandbox::ProcessRunner& runner) {
+  const char* home = std::getenv("HOME");
+  const char* xdg = std::getenv("XDG_CONFIG_HOME");
+  if (home == nullptr || home[0] == '\0') return "";
+  sandbox::ProcessSpec spec{
+      .argv = {"git", "config", "--global", "--path", "--get", "core.excludesFile"},
+      .env = {"PATH=/usr/local/bin:/usr/bin:/bin", std::string("HOME=") + home},
+      .time_limit = std::chrono::seconds(10)};
+  if (xdg != nullptr) spec.env.push_back(std::string("XDG_CONFIG_HOME=") + xdg);
+  Result<sandbox::ProcessResult> r = runner.Run(spec);
+  std::string path = r.ok() && r->ok() ? r->stdout_text : "";
+  while (!path.empty() && (path.back() == '\n' || path.back() == '\r')) path.pop_back();
+  if (path.empty()) {
+    path = (xdg != nullptr && xdg[0] != '\0' ? std::string(xdg) : std::string(home) + "/.config") +
+           "/git/ignore";
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "";
+  std::ostringstream text;
+  text << "# The user's global excludes (" << path << ")\n" << in.rdbuf() << "\n";
+  return text.str();
+}
+
 Result<std::string> ReadTask(const SolveFlags& flags) {
   if (flags.task_file.empty()) return flags.task;
   std::ifstream in(flags.task_file, std::ios::binary);
@@ -160,8 +190,10 @@ Status OpenStoreAndWorktrees(const SolveFlags& flags, SolveRun& run) {
   // needs; power loss may lose the last steps, and those are redone.
   ASSIGN_OR_RETURN(run.store,
                    store::OpenSqliteStore(store_path, {.durability = store::Durability::kNormal}));
-  ASSIGN_OR_RETURN(run.worktrees, sandbox::WorktreeManager::Create(
-                                      *run.runner, repo, (state_dir / "worktrees").string()));
+  sandbox::WorkspaceOptions options{.extra_excludes = GlobalExcludes(*run.runner)};
+  ASSIGN_OR_RETURN(run.worktrees,
+                   sandbox::WorktreeManager::Create(*run.runner, repo,
+                                                    (state_dir / "worktrees").string(), options));
   run.state.repo = repo;
   return Status::Ok();
 }
@@ -192,7 +224,9 @@ Status MakeTools(SolveRun& run) {
   const sandbox::Worktree& wt = run.state.worktree;
   ASSIGN_OR_RETURN(
       sandbox::Sandbox sandbox,
-      sandbox::Sandbox::Create({.worktree = wt.path, .mount_point = run.state.mount_path}));
+      sandbox::Sandbox::Create({.worktree = wt.path,
+                                .mount_point = run.state.mount_path,
+                                .extra_read_only = sandbox::WorkspaceReadOnlyPaths(wt)}));
   run.sandboxed = std::make_unique<sandbox::SandboxedRunner>(*run.runner, std::move(sandbox));
   RETURN_IF_ERROR(tools::RegisterBuiltinTools(run.registry));
   ASSIGN_OR_RETURN(run.tool_context,
@@ -242,6 +276,25 @@ std::optional<Json> RecordedCommit(store::Store& store, const std::string& sessi
   return *detail;
 }
 
+void PrintList(const char* heading, const std::vector<std::string>& items) {
+  if (items.empty()) return;
+  std::printf("%s (%zu):\n", heading, items.size());
+  for (size_t i = 0; i < items.size() && i < kListedFiles; ++i) {
+    std::printf("  %s\n", items[i].c_str());
+  }
+  if (items.size() > kListedFiles) std::printf("  ... and %zu more\n", items.size() - kListedFiles);
+}
+
+// What the branch holds against its base, and what git left out (ignored files).
+void PrintFiles(SolveRun& run) {
+  const sandbox::Worktree& wt = run.state.worktree;
+  Result<std::vector<std::string>> committed =
+      run.worktrees->ChangedFiles(wt.base_commit, "refs/heads/" + wt.branch);
+  if (committed.ok()) PrintList("committed", *committed);
+  Result<std::vector<std::string>> left_out = run.worktrees->IgnoredFiles(wt);
+  if (left_out.ok()) PrintList("left out (ignored by .gitignore or as build output)", *left_out);
+}
+
 // Commits the worktree on the branch, records that once, and removes the worktree. A run
 // killed between the commit and the record commits nothing new the next time (nothing
 // changed) and records the branch head.
@@ -254,6 +307,7 @@ int FinishSubmitted(SolveRun& run, const agent::SessionResult& result) {
     return kExitFailed;
   }
   if (!outcome->committed) std::printf("the agent changed nothing; the branch stays at its base\n");
+  PrintFiles(run);
   Json detail = {{"commit", outcome->commit}, {"summary", result.summary}};
   Result<bool> recorded =
       run.store->RecordEffectOnce(CommitEffectKey(run.session_id), DumpJson(detail));
@@ -307,10 +361,27 @@ int RunSolve(const SolveFlags& flags) {
     return Status::Ok();
   };
   if (Status s = load_replay(flags.model); !s.ok()) return Fail(kExitUsage, s);
+  // A new session's model is made before anything else, so that an unusable one (an
+  // unknown provider, a missing key) leaves no workspace, branch or store behind.
+  ModelRuntime runtime;
+  std::unique_ptr<llm::Model> model;
+  auto make_model = [&](const std::string& name) -> Status {
+    if (model) return Status::Ok();
+    if (replay) {
+      model = agent::MakeReplayModel(*replay);
+      return Status::Ok();
+    }
+    ASSIGN_OR_RETURN(model, runtime.MakeModel(name, *user_config));
+    return Status::Ok();
+  };
+  if (flags.resume.empty()) {
+    if (Status s = make_model(flags.model); !s.ok()) return Fail(kExitUsage, s);
+  }
   SolveRun run;
   Status prepared = OpenStoreAndWorktrees(flags, run);
   if (prepared.ok())
     prepared = flags.resume.empty() ? PrepareNew(flags, run) : PrepareResume(flags, run);
+  bool made_workspace = prepared.ok() && flags.resume.empty();
   if (prepared.ok()) prepared = load_replay(run.state.model);
   if (prepared.ok() && replay && flags.resume.empty() && flags.mount_path.empty())
     run.state.mount_path = replay->cwd;
@@ -323,14 +394,12 @@ int RunSolve(const SolveFlags& flags) {
     }
   }
   if (prepared.ok()) prepared = MakeTools(run);
-  if (!prepared.ok()) return Fail(kExitUsage, prepared);
-
-  ModelRuntime runtime;
-  Result<std::unique_ptr<llm::Model>> model =
-      replay ? Result<std::unique_ptr<llm::Model>>(agent::MakeReplayModel(*replay))
-             : runtime.MakeModel(run.state.model, *user_config);
-  if (!model.ok()) return Fail(kExitUsage, model.error());
-  auto session = agent::Session::Open({.model = model->get(),
+  if (prepared.ok()) prepared = make_model(run.state.model);
+  if (!prepared.ok()) {
+    if (made_workspace) (void)run.worktrees->Discard(run.state.worktree);
+    return Fail(kExitUsage, prepared);
+  }
+  auto session = agent::Session::Open({.model = model.get(),
                                        .registry = &run.registry,
                                        .tool_context = run.tool_context.get(),
                                        .store = run.store.get(),
@@ -370,7 +439,9 @@ Command RegisterSolve(CLI::App& app) {
                   "where commands see the worktree, e.g. /testbed");
   sub->add_option("--branch", flags->branch, "branch name (default macrohard/SESSION)");
   sub->add_option("--config", flags->config, "TOML file with [prices] and [llm.base_urls]");
-  sub->add_option("--max-steps", flags->max_steps, "model turns before giving up (0: no limit)");
+  sub->add_option("--max-steps", flags->max_steps,
+                  "model turns before giving up (default " + std::to_string(kDefaultMaxSteps) +
+                      "; 0: no limit)");
   sub->add_option("--max-tokens", flags->max_tokens, "tokens before giving up (0: no limit)");
   sub->add_option("--max-cost", flags->max_cost, "US dollars before giving up (0: no limit)");
   sub->add_option("--max-wall-time", flags->max_wall_seconds,

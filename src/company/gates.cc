@@ -94,7 +94,9 @@ GateResult Company::Impl::RunChecks(const sandbox::Worktree& worktree) {
     return out;
   }
   Result<sandbox::Sandbox> sandbox =
-      sandbox::Sandbox::Create({.worktree = worktree.path, .network = charter_.network});
+      sandbox::Sandbox::Create({.worktree = worktree.path,
+                                .network = charter_.network,
+                                .extra_read_only = sandbox::WorkspaceReadOnlyPaths(worktree)});
   if (!sandbox.ok()) {
     out.log = sandbox.error().ToString();
     return out;

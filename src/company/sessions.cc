@@ -59,8 +59,10 @@ std::string Company::Impl::SystemPrompt(const Role& role, const std::string& wor
   return "You work at " + charter_.name + ", a software company run by AI agents, as its " +
          role.name + ". The product brief:\n\n" + charter_.brief +
          "\n\nYour working directory is the product's git repository (" + workdir +
-         "), your own copy on your own branch. Use paths relative to it. You cannot run git: "
-         "the system commits, tests, reviews and merges your work when you submit. Each "
+         "), your own clone on your own branch. Use paths relative to it. git works there as "
+         "in any checkout (status, diff, log, stash, commit); you cannot push: when you "
+         "submit, the system commits what you left uncommitted, keeps your own commits, "
+         "and tests, reviews and merges the branch. Each "
          "run_command runs in a fresh bash shell without network. Every reply should call at "
          "least one tool.\n\n" +
          role.prompt;
@@ -79,7 +81,7 @@ Result<sandbox::Worktree> Company::Impl::WorktreeFor(const std::string& name,
                              .path = path.string(),
                              .branch = branch,
                              .base_commit = head,
-                             .git_dir = (common / "worktrees" / name).string(),
+                             .git_dir = (path / ".git").string(),
                              .common_dir = common.string()};
   }
   if (worktrees_->ResolveCommit("refs/heads/" + branch).ok()) return worktrees_->Open(name, branch);
@@ -88,9 +90,11 @@ Result<sandbox::Worktree> Company::Impl::WorktreeFor(const std::string& name,
 
 Status Company::Impl::MakeTools(LiveSession& live, const Role& role,
                                 const std::string& session_id) {
-  ASSIGN_OR_RETURN(
-      sandbox::Sandbox sandbox,
-      sandbox::Sandbox::Create({.worktree = live.worktree.path, .network = charter_.network}));
+  ASSIGN_OR_RETURN(sandbox::Sandbox sandbox,
+                   sandbox::Sandbox::Create(
+                       {.worktree = live.worktree.path,
+                        .network = charter_.network,
+                        .extra_read_only = sandbox::WorkspaceReadOnlyPaths(live.worktree)}));
   live.sandboxed = std::make_unique<sandbox::SandboxedRunner>(*deps_.runner, std::move(sandbox));
   std::string artifacts = (fs::path(paths_.artifacts) / session_id).string();
   std::vector<std::string> tracker_tools;

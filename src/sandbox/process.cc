@@ -19,7 +19,6 @@
 #include <thread>
 
 #include "sandbox/cgroup.h"
-#include "sandbox/idmap.h"
 #include "sandbox/output_buffer.h"
 #include "sandbox/spawn.h"
 #include "sandbox/unique_fd.h"
@@ -177,34 +176,6 @@ void KillAndReap(pid_t pid, std::optional<Cgroup>& cgroup, ProcessResult& result
   if (!cgroup.has_value()) WaitForGroupToDie(pid);
 }
 
-bool SinglePathComponent(const std::string& name) {
-  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos;
-}
-
-// RunAs checked and resolved for the child.
-Result<SpawnIsolation> Isolation(const RunAs& run_as, IdmapCache& idmaps) {
-  if (run_as.gid == 0) return InvalidArgumentError("RunAs needs a gid other than 0");
-  if (run_as.stage_dir.empty() || run_as.stage_dir[0] != '/') {
-    return InvalidArgumentError("RunAs needs an absolute stage directory");
-  }
-  SpawnIsolation iso;
-  iso.enabled = true;
-  iso.uid = run_as.uid;
-  iso.gid = run_as.gid;
-  iso.stage_dir = run_as.stage_dir;
-  for (const StagedMount& mount : run_as.mounts) {
-    if (mount.source.empty() || mount.source[0] != '/' || !SinglePathComponent(mount.name)) {
-      return InvalidArgumentError("a staged mount needs an absolute source and a plain name: '" +
-                                  mount.source + "' as '" + mount.name + "'");
-    }
-    iso.sources.push_back(mount.source);
-    iso.targets.push_back(run_as.stage_dir + "/" + mount.name);
-    iso.read_only.push_back(mount.read_only ? 1 : 0);
-  }
-  ASSIGN_OR_RETURN(iso.userns_fd, idmaps.Get(run_as.uid, run_as.gid));
-  return iso;
-}
-
 void FillOutput(const HeadTailBuffer& buffer, std::string& text, bool& truncated, uint64_t& bytes) {
   text = buffer.Text();
   truncated = buffer.truncated();
@@ -256,11 +227,7 @@ Result<std::unique_ptr<RealProcessRunner>> RealProcessRunner::Create(
 }
 
 RealProcessRunner::RealProcessRunner(std::string pids_parent, std::string memory_parent)
-    : pids_parent_(std::move(pids_parent)),
-      memory_parent_(std::move(memory_parent)),
-      idmaps_(std::make_unique<IdmapCache>()) {}
-
-RealProcessRunner::~RealProcessRunner() = default;
+    : pids_parent_(std::move(pids_parent)), memory_parent_(std::move(memory_parent)) {}
 
 bool RealProcessRunner::cgroups_enabled() const {
   return !pids_parent_.empty() && !memory_parent_.empty();
@@ -294,15 +261,7 @@ Result<std::unique_ptr<RealProcessRunner::Prepared>> RealProcessRunner::Prepare(
     }
   }
   request.rlimits = RlimitsFor(spec.limits, !pids_parent_.empty(), !memory_parent_.empty());
-  if (spec.run_as.uid != 0) {
-    ASSIGN_OR_RETURN(request.isolation, Isolation(spec.run_as, *idmaps_));
-  }
-  for (const ChildFile& file : spec.child_files) {
-    if (file.fd < 3 || file.path.empty()) {
-      return InvalidArgumentError("a child file needs a path and a descriptor number of 3 or more");
-    }
-    request.files.push_back({file.path, file.fd});
-  }
+  ASSIGN_OR_RETURN(request.setup, ChildSetup::Prepare(spec));
   ASSIGN_OR_RETURN(prepared->stdin_fd, MakeStdin(spec.stdin_text));
   ASSIGN_OR_RETURN(prepared->out, MakeOutputPipe());
   if (!spec.merge_stderr) {

@@ -136,8 +136,6 @@ class RealProcessRunner final : public ProcessRunner {
   static Result<std::unique_ptr<RealProcessRunner>> Create(
       const ProcessRunnerOptions& options = {});
 
-  ~RealProcessRunner() override;
-
   Result<ProcessResult> Run(const ProcessSpec& spec) override;
 
   // True when each run gets its own pids and memory cgroup.
@@ -149,9 +147,8 @@ class RealProcessRunner final : public ProcessRunner {
   explicit RealProcessRunner(std::string pids_parent, std::string memory_parent);
   Result<std::unique_ptr<Prepared>> Prepare(const ProcessSpec& spec) const;
 
-  std::string pids_parent_;                   // Empty when the pids controller is not usable.
-  std::string memory_parent_;                 // Empty when the memory controller is not usable.
-  std::unique_ptr<class IdmapCache> idmaps_;  // User namespaces for RunAs mounts.
+  std::string pids_parent_;    // Empty when the pids controller is not usable.
+  std::string memory_parent_;  // Empty when the memory controller is not usable.
 };
 
 // Looks up `name` in the PATH entry of `env` ("PATH=a:b"); a name with a '/' is

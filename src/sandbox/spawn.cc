@@ -21,26 +21,12 @@ namespace mh::sandbox {
 namespace {
 
 // What the child reports through the error pipe when a setup step fails.
-enum class ChildStage : int { kCgroup = 1, kRlimit, kFds, kChdir, kExec, kIsolation, kFile };
-
-// Steps of the isolation stage, for the error message.
-enum IsolationStep : int {
-  kUnshare = 0,
-  kPrivate,
-  kStage,
-  kTarget,
-  kClone,
-  kIdmap,
-  kMove,
-  kCredentials,
-  kNoNewPrivs,
-};
+enum class ChildStage : int { kCgroup = 1, kRlimit, kFds, kChdir, kExec, kSetup };
 
 struct ChildError {
   ChildStage stage;
   int error;
-  int step = 0;   // IsolationStep for kIsolation.
-  int index = 0;  // The mount (kIsolation) or file (kFile) at fault.
+  ChildSetupFailure setup;  // For kSetup.
 };
 
 std::vector<char*> CStrings(const std::vector<std::string>& strings) {
@@ -63,71 +49,11 @@ size_t FormatPid(pid_t pid, char* buf) {
   return n;
 }
 
-[[noreturn]] void ChildFail(int error_fd, ChildStage stage, int step = 0, int index = 0) {
-  ChildError report{stage, errno, step, index};
+[[noreturn]] void ChildFail(int error_fd, ChildStage stage) {
+  ChildError report{stage, errno, {}};
   ssize_t ignored = write(error_fd, &report, sizeof(report));
   (void)ignored;
   _exit(127);
-}
-
-// Stages the mounts in a private mount namespace. Raw system calls only: glibc's
-// wrappers of credential calls would try to change our parent's threads too, whose
-// memory this child shares.
-void Isolate(const SpawnIsolation& iso, int error_fd) {
-  if (unshare(CLONE_NEWNS) != 0) ChildFail(error_fd, ChildStage::kIsolation, kUnshare);
-  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
-    ChildFail(error_fd, ChildStage::kIsolation, kPrivate);
-  }
-  if (mount("mh-stage", iso.stage_dir.c_str(), "tmpfs", MS_NOSUID | MS_NODEV,
-            "mode=0755,size=64k") != 0) {
-    ChildFail(error_fd, ChildStage::kIsolation, kStage);
-  }
-  for (size_t i = 0; i < iso.sources.size(); ++i) {
-    int index = static_cast<int>(i);
-    if (mkdir(iso.targets[i].c_str(), 0755) != 0) {
-      ChildFail(error_fd, ChildStage::kIsolation, kTarget, index);
-    }
-    int tree = open_tree(AT_FDCWD, iso.sources[i].c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-    if (tree < 0) ChildFail(error_fd, ChildStage::kIsolation, kClone, index);
-    mount_attr attr{};
-    attr.attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
-    if (iso.read_only[i]) attr.attr_set |= MOUNT_ATTR_RDONLY;
-    attr.userns_fd = static_cast<uint64_t>(iso.userns_fd);
-    if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) != 0) {
-      ChildFail(error_fd, ChildStage::kIsolation, kIdmap, index);
-    }
-    if (move_mount(tree, "", AT_FDCWD, iso.targets[i].c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0) {
-      ChildFail(error_fd, ChildStage::kIsolation, kMove, index);
-    }
-    close(tree);
-  }
-}
-
-// Becomes the unprivileged user for good. Raw system calls, as in Isolate().
-void DropCredentials(const SpawnIsolation& iso, int error_fd) {
-  if (syscall(SYS_setgroups, 0, nullptr) != 0 ||
-      syscall(SYS_setresgid, iso.gid, iso.gid, iso.gid) != 0 ||
-      syscall(SYS_setresuid, iso.uid, iso.uid, iso.uid) != 0) {
-    ChildFail(error_fd, ChildStage::kIsolation, kCredentials);
-  }
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
-    ChildFail(error_fd, ChildStage::kIsolation, kNoNewPrivs);
-  }
-}
-
-// Opens each file at its descriptor number, open across exec.
-void OpenFiles(const std::vector<SpawnFile>& files, int error_fd) {
-  for (size_t i = 0; i < files.size(); ++i) {
-    int fd = open(files[i].path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) ChildFail(error_fd, ChildStage::kFile, 0, static_cast<int>(i));
-    if (fd != files[i].fd) {
-      if (dup2(fd, files[i].fd) < 0) ChildFail(error_fd, ChildStage::kFile, 0, static_cast<int>(i));
-      close(fd);
-    }
-    if (fcntl(files[i].fd, F_SETFD, 0) != 0) {
-      ChildFail(error_fd, ChildStage::kFile, 0, static_cast<int>(i));
-    }
-  }
 }
 
 // Runs in the child, which shares our memory until exec: only async-signal-safe calls,
@@ -158,19 +84,14 @@ void OpenFiles(const std::vector<SpawnFile>& files, int error_fd) {
   if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
     ChildFail(error_fd, ChildStage::kFds);
   }
-  if (request.isolation.enabled) Isolate(request.isolation, error_fd);
-  if (!request.files.empty()) {
-    // Keep the error pipe clear of the numbers the files take.
-    int highest = 2;
-    for (const SpawnFile& file : request.files) highest = file.fd > highest ? file.fd : highest;
-    if (error_fd <= highest) {
-      error_fd = fcntl(error_fd, F_DUPFD_CLOEXEC, highest + 1);
-      if (error_fd < 0) _exit(127);
-    }
-    OpenFiles(request.files, error_fd);
+  ChildSetupFailure failure;
+  if (!request.setup.Apply(&error_fd, &failure)) {
+    ChildError report{ChildStage::kSetup, failure.error};
+    report.setup = failure;
+    ssize_t ignored = write(error_fd, &report, sizeof(report));
+    (void)ignored;
+    _exit(127);
   }
-  // Last: once the credentials change, /proc/self/fd is no longer ours to open.
-  if (request.isolation.enabled) DropCredentials(request.isolation, error_fd);
   if (!request.cwd.empty() && chdir(request.cwd.c_str()) != 0) {
     ChildFail(error_fd, ChildStage::kChdir);
   }
@@ -228,34 +149,6 @@ pid_t CloneChild(ChildArgs& args) {
   return pid;
 }
 
-Status IsolationError(const ChildError& report, const SpawnIsolation& iso,
-                      const std::string& reason) {
-  size_t i = static_cast<size_t>(report.index);
-  std::string source = i < iso.sources.size() ? iso.sources[i] : "?";
-  switch (report.step) {
-    case kUnshare:
-    case kPrivate:
-      return InternalError("cannot make a private mount namespace: " + reason);
-    case kStage:
-      return InternalError("cannot mount a tmpfs on " + iso.stage_dir + ": " + reason);
-    case kTarget:
-      return InternalError("cannot make a mount point for " + source + ": " + reason);
-    case kClone:
-      return NotFoundError("cannot clone the mount of " + source + ": " + reason);
-    case kIdmap:
-      return FailedPreconditionError(
-          "cannot show " + source + " to the sandbox user (idmapped mount: " + reason +
-          "); its file system may not support idmapped mounts (Linux 5.12+, ext4, xfs, "
-          "btrfs; tmpfs from 6.3)");
-    case kMove:
-      return InternalError("cannot mount " + source + " for the sandbox: " + reason);
-    case kCredentials:
-      return InternalError("cannot become uid " + std::to_string(iso.uid) + ": " + reason);
-    default:
-      return InternalError("cannot set no_new_privs: " + reason);
-  }
-}
-
 Status StatusFromChild(const ChildError& report, const SpawnRequest& request) {
   std::string reason = std::strerror(report.error);
   switch (report.stage) {
@@ -274,13 +167,8 @@ Status StatusFromChild(const ChildError& report, const SpawnRequest& request) {
       return InternalError("cannot set resource limit: " + reason);
     case ChildStage::kFds:
       return InternalError("cannot set up child descriptors: " + reason);
-    case ChildStage::kIsolation:
-      return IsolationError(report, request.isolation, reason);
-    case ChildStage::kFile: {
-      size_t i = static_cast<size_t>(report.index);
-      std::string path = i < request.files.size() ? request.files[i].path : "?";
-      return NotFoundError("cannot open " + path + " for the child: " + reason);
-    }
+    case ChildStage::kSetup:
+      return request.setup.Describe(report.setup);
   }
   return InternalError("child setup failed: " + reason);
 }

@@ -13,30 +13,13 @@
 #include <vector>
 
 #include "base/status.h"
+#include "sandbox/child_setup.h"
 
 namespace mh::sandbox {
 
 struct RlimitSetting {
   int resource;  // RLIMIT_CPU, ...
   rlim_t value;  // Soft and hard limit (CPU: the hard limit is one second more).
-};
-
-// RunAs (process.h) resolved for the child: the mounts' full target paths and the user
-// namespace whose mapping they take.
-struct SpawnIsolation {
-  bool enabled = false;
-  uid_t uid = 0;
-  gid_t gid = 0;
-  int userns_fd = -1;
-  std::string stage_dir;
-  std::vector<std::string> sources;
-  std::vector<std::string> targets;
-  std::vector<char> read_only;
-};
-
-struct SpawnFile {
-  std::string path;
-  int fd = -1;
 };
 
 struct SpawnRequest {
@@ -49,8 +32,7 @@ struct SpawnRequest {
   int stderr_fd = -1;                     // Becomes fd 2.
   std::vector<std::string> cgroup_procs;  // cgroup.procs files to join.
   std::vector<RlimitSetting> rlimits;
-  SpawnIsolation isolation;
-  std::vector<SpawnFile> files;  // Opened read-only at their fd numbers, kept across exec.
+  ChildSetup setup;  // RunAs and ChildFiles.
 };
 
 // Returns the child's pid once it has exec'd (the child runs in its own process

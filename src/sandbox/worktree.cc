@@ -1,11 +1,20 @@
 #include "sandbox/worktree.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
 #include <utility>
+
+#include "sandbox/unique_fd.h"
 
 namespace mh::sandbox {
 namespace {
@@ -130,36 +139,50 @@ std::vector<std::string> SplitNul(const std::string& text) {
   return parts;
 }
 
-// True when a line of the regular file at `path` starts with a conflict marker.
-bool HasConflictMarkers(const fs::path& path) {
-  std::error_code ec;
-  if (!fs::is_regular_file(fs::symlink_status(path, ec))) return false;
-  std::ifstream in(path, std::ios::binary);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("<<<<<<<", 0) == 0 || line.rfind(">>>>>>>", 0) == 0) return true;
+bool IsFullHash(const std::string& text) {
+  return text.size() == 40 && text.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+// Copies the regular file at `from` (not a symlink, not anything else) to `to`.
+Status CopyPlainFile(const std::string& from, const std::string& to) {
+  UniqueFd in(open(from.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+  struct stat st {};
+  if (!in.valid() || fstat(in.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    return InternalError("the workspace left no plain file at " + from);
   }
-  return false;
+  UniqueFd out(open(to.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (!out.valid()) return InternalError("cannot write " + to + ": " + std::strerror(errno));
+  char buffer[1 << 16];
+  ssize_t n;
+  while ((n = read(in.get(), buffer, sizeof(buffer))) > 0) {
+    if (write(out.get(), buffer, static_cast<size_t>(n)) != n) {
+      return InternalError("cannot write " + to + ": " + std::strerror(errno));
+    }
+  }
+  if (n < 0) return InternalError("cannot read " + from + ": " + std::strerror(errno));
+  return Status::Ok();
 }
 
 }  // namespace
 
 Result<std::unique_ptr<WorktreeManager>> WorktreeManager::Create(ProcessRunner& runner,
                                                                  const std::string& repo,
-                                                                 const std::string& root) {
+                                                                 const std::string& root,
+                                                                 WorkspaceOptions options) {
   std::error_code ec;
   if (!fs::is_directory(repo, ec)) return NotFoundError("no repository at " + repo);
   fs::create_directories(root, ec);
   if (ec) return InternalError("cannot create " + root + ": " + ec.message());
   PrivateHome home;
   if (home.path().empty()) return InternalError("cannot create a private HOME for git");
-  std::unique_ptr<WorktreeManager> manager(
-      new WorktreeManager(runner, fs::absolute(repo).lexically_normal().string(),
-                          fs::absolute(root).lexically_normal().string(), home.Release()));
+  std::unique_ptr<WorktreeManager> manager(new WorktreeManager(
+      runner, fs::absolute(repo).lexically_normal().string(),
+      fs::absolute(root).lexically_normal().string(), home.Release(), std::move(options)));
   Result<ProcessResult> check =
       manager->GitAllowFailure({"-C", manager->repo_, "rev-parse", "--git-common-dir"});
   if (!check.ok()) return check.status();
   if (!check->ok()) return NotFoundError("not a git repository: " + repo);
+  manager->common_dir_ = AbsolutePath(manager->repo_, Trim(check->stdout_text));
   return manager;
 }
 
@@ -190,10 +213,6 @@ Result<ProcessResult> WorktreeManager::Git(const std::vector<std::string>& args,
   return result;
 }
 
-std::vector<std::string> WorktreeManager::InWorktree(const Worktree& worktree) const {
-  return {"--git-dir=" + worktree.git_dir, "--work-tree=" + worktree.path};
-}
-
 Result<Worktree> WorktreeManager::Add(const std::string& name, const std::string& branch,
                                       const std::string& base) {
   if (!ValidName(name)) return InvalidArgumentError("bad worktree name: '" + name + "'");
@@ -206,29 +225,46 @@ Result<Worktree> WorktreeManager::Add(const std::string& name, const std::string
   ASSIGN_OR_RETURN(ProcessResult exists,
                    GitAllowFailure({"rev-parse", "--verify", "--quiet", "refs/heads/" + branch}));
   if (exists.ok()) return AlreadyExistsError("branch already exists: " + branch);
+  Worktree worktree = Describe(name, branch, Trim(base_sha.stdout_text));
+  std::error_code ec;
+  if (fs::exists(worktree.path, ec)) return AlreadyExistsError("already exists: " + worktree.path);
+  RETURN_IF_ERROR(Git({"branch", "--no-track", branch, worktree.base_commit}));
+  Status cloned = Clone(worktree, worktree.base_commit);
+  if (!cloned.ok()) {
+    // Leave nothing half made: the branch and the directory go again.
+    (void)GitAllowFailure({"branch", "-D", branch});
+    fs::remove_all(worktree.path, ec);
+  }
+  RETURN_IF_ERROR(cloned);
+  return worktree;
+}
+
+Worktree WorktreeManager::Describe(const std::string& name, const std::string& branch,
+                                   const std::string& base) const {
   Worktree worktree;
   worktree.name = name;
   worktree.path = root_ + "/" + name;
   worktree.branch = branch;
-  worktree.base_commit = Trim(base_sha.stdout_text);
-  std::error_code ec;
-  if (fs::exists(worktree.path, ec)) return AlreadyExistsError("already exists: " + worktree.path);
-
-  RETURN_IF_ERROR(
-      Git({"worktree", "add", "--quiet", "-b", branch, worktree.path, worktree.base_commit}));
-  RETURN_IF_ERROR(ReadGitDirs(&worktree));
+  worktree.base_commit = base;
+  worktree.git_dir = worktree.path + "/.git";
+  worktree.common_dir = common_dir_;
   return worktree;
 }
 
-Status WorktreeManager::ReadGitDirs(Worktree* worktree) {
-  // Read once, now, while the worktree's .git file is still ours.
-  ASSIGN_OR_RETURN(ProcessResult dirs,
-                   Git({"-C", worktree->path, "rev-parse", "--git-dir", "--git-common-dir"}));
-  std::string lines = dirs.stdout_text;
-  size_t newline = lines.find('\n');
-  worktree->git_dir = AbsolutePath(worktree->path, lines.substr(0, newline));
-  worktree->common_dir = AbsolutePath(worktree->path, Trim(lines.substr(newline + 1)));
-  return Status::Ok();
+// Made on the host, before the agent has touched anything: the new repository is ours.
+Status WorktreeManager::Clone(const Worktree& worktree, const std::string& commit) {
+  RETURN_IF_ERROR(
+      Git({"clone", "--quiet", "--shared", "--no-checkout", "--", repo_, worktree.path}));
+  auto in_clone = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"-C", worktree.path});
+    return Git(args).status();
+  };
+  RETURN_IF_ERROR(in_clone({"checkout", "--quiet", "-b", worktree.branch, commit}));
+  // The agent's own commits carry a name; the system's carry the author it is given.
+  RETURN_IF_ERROR(in_clone({"config", "user.name", "Macrohard agent"}));
+  RETURN_IF_ERROR(in_clone({"config", "user.email", "agent@macrohard.localhost"}));
+  std::string excludes = std::string(kDefaultExcludes) + options_.extra_excludes;
+  return WriteRepoFile(worktree.git_dir, "info/exclude", excludes);
 }
 
 Result<CommitOutcome> WorktreeManager::CommitAll(const Worktree& worktree,
@@ -237,26 +273,50 @@ Result<CommitOutcome> WorktreeManager::CommitAll(const Worktree& worktree,
   if (author.name.empty() || author.email.empty()) {
     return InvalidArgumentError("a commit needs an author name and email");
   }
-  std::vector<std::string> where = InWorktree(worktree);
-  auto with = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), where.begin(), where.end());
-    return args;
-  };
-  ASSIGN_OR_RETURN(bool merging, MergeInProgress(worktree));
-  RETURN_IF_ERROR(Git(with({"add", "-A", "--", "."})));
-  ASSIGN_OR_RETURN(ProcessResult staged, GitAllowFailure(with({"diff", "--cached", "--quiet"})));
-  CommitOutcome outcome;
-  if (staged.exit_code == 0 && !merging) {
-    ASSIGN_OR_RETURN(ProcessResult head, Git(with({"rev-parse", "HEAD"})));
-    outcome.commit = Trim(head.stdout_text);
-    return outcome;
-  }
-  RETURN_IF_ERROR(
-      Git(with({"commit", "--quiet", "--no-verify", "-m", message}), IdentityEnv(author)));
-  ASSIGN_OR_RETURN(ProcessResult head, Git(with({"rev-parse", "HEAD"})));
-  outcome.committed = true;
-  outcome.commit = Trim(head.stdout_text);
-  return outcome;
+  ASSIGN_OR_RETURN(std::string before, ResolveCommit("refs/heads/" + worktree.branch));
+  std::vector<std::string> env = IdentityEnv(author);
+  env.push_back("MH_MESSAGE=" + message);
+  ASSIGN_OR_RETURN(ProcessResult committed, InWorkspace(worktree, R"(set -e
+git add -A -- .
+if git rev-parse -q --verify MERGE_HEAD >/dev/null || ! git diff --cached --quiet; then
+  git commit --quiet --no-verify -m "$MH_MESSAGE"
+fi
+git rev-parse --verify HEAD)",
+                                                        env));
+  if (!committed.ok()) return GitFailure("commit (in the workspace)", committed);
+  std::string head = Trim(committed.stdout_text);
+  if (!IsFullHash(head)) return InternalError("the workspace's HEAD is not a commit: " + head);
+  RETURN_IF_ERROR(Import(worktree, head));
+  return CommitOutcome{.committed = head != before, .commit = head};
+}
+
+// The workspace writes a bundle of what the repository lacks; we copy it out (refusing
+// anything but a plain file) and fetch from the copy. A bundle is data: fetching it runs
+// nothing of the workspace's.
+Status WorktreeManager::Import(const Worktree& worktree, const std::string& head) {
+  std::string ref = "refs/heads/" + worktree.branch;
+  ASSIGN_OR_RETURN(ProcessResult known, GitAllowFailure({"cat-file", "-e", head + "^{commit}"}));
+  if (known.ok()) return Git({"update-ref", ref, head}).status();
+  Result<std::string> old = ResolveCommit(ref);
+  std::vector<std::string> env = {"MH_BASE=" + worktree.base_commit,
+                                  "MH_OLD=" + (old.ok() ? *old : worktree.base_commit)};
+  ASSIGN_OR_RETURN(ProcessResult bundled,
+                   InWorkspace(worktree,
+                               "git bundle create --quiet .git/mh-submit.bundle HEAD --not "
+                               "\"$MH_BASE\" \"$MH_OLD\"",
+                               env));
+  if (!bundled.ok()) return GitFailure("bundle (in the workspace)", bundled);
+  std::string copy = home_ + "/" + worktree.name + ".bundle";
+  RETURN_IF_ERROR(CopyPlainFile(worktree.git_dir + "/mh-submit.bundle", copy));
+  std::error_code ec;
+  fs::remove(worktree.git_dir + "/mh-submit.bundle", ec);
+  Result<ProcessResult> fetched =
+      Git({"fetch", "--quiet", "--no-tags", "--no-write-fetch-head", copy, "+HEAD:" + ref});
+  fs::remove(copy, ec);
+  RETURN_IF_ERROR(fetched.status());
+  ASSIGN_OR_RETURN(std::string now, ResolveCommit(ref));
+  if (now != head) return InternalError("the submitted bundle does not hold " + head);
+  return Status::Ok();
 }
 
 Result<std::string> WorktreeManager::Diff(const Worktree& worktree) {
@@ -270,15 +330,17 @@ Result<std::string> WorktreeManager::Diff(const Worktree& worktree) {
 
 Status WorktreeManager::Remove(const Worktree& worktree) {
   std::error_code ec;
-  if (fs::exists(worktree.path, ec)) {
-    Result<ProcessResult> removed =
-        Git({"worktree", "remove", "--force", "--force", worktree.path});
-    // git refuses when the agent broke the worktree's .git file: delete it ourselves
-    // (remove_all does not follow symlinks) and let prune drop the git directory.
-    if (!removed.ok()) fs::remove_all(worktree.path, ec);
-    if (ec) return InternalError("cannot remove " + worktree.path + ": " + ec.message());
-  }
-  return Git({"worktree", "prune"}).status();
+  // remove_all does not follow the symlinks an agent may have left.
+  fs::remove_all(worktree.path, ec);
+  if (ec) return InternalError("cannot remove " + worktree.path + ": " + ec.message());
+  return Status::Ok();
+}
+
+Status WorktreeManager::Discard(const Worktree& worktree) {
+  RETURN_IF_ERROR(Remove(worktree));
+  Result<std::string> head = ResolveCommit("refs/heads/" + worktree.branch);
+  if (!head.ok() || *head != worktree.base_commit) return Status::Ok();
+  return Git({"update-ref", "-d", "refs/heads/" + worktree.branch, *head}).status();
 }
 
 Result<std::string> WorktreeManager::InitRepository(
@@ -336,18 +398,13 @@ Result<Worktree> WorktreeManager::Open(const std::string& name, const std::strin
   if (!ref_check.ok()) return InvalidArgumentError("bad branch name: '" + branch + "'");
   Result<std::string> head = ResolveCommit("refs/heads/" + branch);
   if (!head.ok()) return NotFoundError("no branch " + branch);
-  Worktree worktree;
-  worktree.name = name;
-  worktree.path = root_ + "/" + name;
-  worktree.branch = branch;
+  ASSIGN_OR_RETURN(ProcessResult base, GitAllowFailure({"merge-base", "HEAD", *head}));
+  Worktree worktree = Describe(name, branch, base.ok() ? Trim(base.stdout_text) : *head);
   std::error_code ec;
   if (fs::exists(worktree.path, ec)) return AlreadyExistsError("already exists: " + worktree.path);
-  ASSIGN_OR_RETURN(ProcessResult base, GitAllowFailure({"merge-base", "HEAD", *head}));
-  worktree.base_commit = base.ok() ? Trim(base.stdout_text) : *head;
-  // A worktree deleted without `git worktree remove` still claims the branch.
-  RETURN_IF_ERROR(Git({"worktree", "prune"}));
-  RETURN_IF_ERROR(Git({"worktree", "add", "--quiet", worktree.path, branch}));
-  RETURN_IF_ERROR(ReadGitDirs(&worktree));
+  Status cloned = Clone(worktree, *head);
+  if (!cloned.ok()) fs::remove_all(worktree.path, ec);
+  RETURN_IF_ERROR(cloned);
   return worktree;
 }
 
@@ -359,18 +416,26 @@ Result<MergeOutcome> WorktreeManager::MergeInto(const Worktree& worktree, const 
   ASSIGN_OR_RETURN(std::string commit, ResolveCommit(rev));
   ASSIGN_OR_RETURN(bool merging, MergeInProgress(worktree));
   if (merging) return FailedPreconditionError("a merge is already in progress in " + worktree.name);
-  std::vector<std::string> args = InWorktree(worktree);
-  // The message names `rev` as given ("Merge branch 'main'"), not the hash.
-  std::string message = "Merge " + rev + " into " + worktree.branch;
-  args.insert(args.end(), {"-c", "rerere.enabled=false", "merge", "--no-edit", "--no-verify",
-                           "--no-autostash", "--ff", "-m", message, commit});
-  ASSIGN_OR_RETURN(ProcessResult merged, GitAllowFailure(args, IdentityEnv(author)));
+  std::vector<std::string> env = IdentityEnv(author);
+  // The message names `rev` as given ("Merge main into ..."), not the hash.
+  env.push_back("MH_MESSAGE=Merge " + rev + " into " + worktree.branch);
+  env.push_back("MH_COMMIT=" + commit);
+  ASSIGN_OR_RETURN(ProcessResult merged,
+                   InWorkspace(worktree,
+                               "git -c rerere.enabled=false merge --quiet --no-edit --no-verify "
+                               "--no-autostash --ff -m \"$MH_MESSAGE\" \"$MH_COMMIT\" && "
+                               "git rev-parse --verify HEAD",
+                               env));
   MergeOutcome outcome;
-  ASSIGN_OR_RETURN(outcome.commit, ResolveCommit("refs/heads/" + worktree.branch));
   if (merged.ok()) {
+    std::string head = Trim(merged.stdout_text);
+    if (!IsFullHash(head)) return InternalError("the workspace's HEAD is not a commit: " + head);
+    RETURN_IF_ERROR(Import(worktree, head));
     outcome.clean = true;
+    outcome.commit = head;
     return outcome;
   }
+  ASSIGN_OR_RETURN(outcome.commit, ResolveCommit("refs/heads/" + worktree.branch));
   ASSIGN_OR_RETURN(merging, MergeInProgress(worktree));
   if (!merging) return GitFailure("merge", merged);  // Refused before starting.
   ASSIGN_OR_RETURN(outcome.conflicts, ConflictedPaths(worktree));
@@ -378,32 +443,36 @@ Result<MergeOutcome> WorktreeManager::MergeInto(const Worktree& worktree, const 
 }
 
 Result<bool> WorktreeManager::MergeInProgress(const Worktree& worktree) {
-  std::vector<std::string> args = InWorktree(worktree);
-  args.insert(args.end(), {"rev-parse", "--verify", "--quiet", "MERGE_HEAD"});
-  ASSIGN_OR_RETURN(ProcessResult head, GitAllowFailure(args));
+  ASSIGN_OR_RETURN(ProcessResult head,
+                   InWorkspace(worktree, "git rev-parse --verify --quiet MERGE_HEAD"));
   return head.ok();
 }
 
 Status WorktreeManager::AbortMerge(const Worktree& worktree) {
   ASSIGN_OR_RETURN(bool merging, MergeInProgress(worktree));
   if (!merging) return Status::Ok();
-  std::vector<std::string> args = InWorktree(worktree);
-  args.insert(args.end(), {"merge", "--abort"});
-  return Git(args).status();
+  ASSIGN_OR_RETURN(ProcessResult aborted, InWorkspace(worktree, "git merge --abort"));
+  if (!aborted.ok()) return GitFailure("merge --abort", aborted);
+  return Status::Ok();
 }
 
 Result<std::vector<std::string>> WorktreeManager::ConflictedPaths(const Worktree& worktree) {
+  // Unmerged index entries, then the merge message git wrote: once the files are staged
+  // (CommitAll does `add -A`) the index forgets the conflict, but the message still lists
+  // the paths as "#\t<path>" lines.
+  ASSIGN_OR_RETURN(ProcessResult listed,
+                   InWorkspace(worktree,
+                               "git diff --name-only --diff-filter=U -z && printf '\\0\\0' && "
+                               "cat \"$(git rev-parse --git-dir)/MERGE_MSG\" 2>/dev/null; true"));
+  if (!listed.ok()) return GitFailure("diff (in the workspace)", listed);
+  const std::string& text = listed.stdout_text;
+  size_t split = text.find(std::string("\0\0", 2));
   std::set<std::string> paths;
-  std::vector<std::string> args = InWorktree(worktree);
-  args.insert(args.end(), {"diff", "--name-only", "--diff-filter=U", "-z"});
-  ASSIGN_OR_RETURN(ProcessResult unmerged, Git(args));
-  for (std::string& path : SplitNul(unmerged.stdout_text)) paths.insert(std::move(path));
-  // Once the files are staged (CommitAll does `add -A`) the index forgets the conflict;
-  // the merge message git wrote still lists the paths as "#\t<path>" lines.
-  std::ifstream in(fs::path(worktree.git_dir) / "MERGE_MSG", std::ios::binary);
+  for (std::string& path : SplitNul(text.substr(0, split))) paths.insert(std::move(path));
+  std::istringstream message(split == std::string::npos ? "" : text.substr(split + 2));
   std::string line;
   bool in_list = false;
-  while (std::getline(in, line)) {
+  while (std::getline(message, line)) {
     if (line == "# Conflicts:") {
       in_list = true;
     } else if (in_list && line.rfind("#\t", 0) == 0) {
@@ -421,13 +490,87 @@ Result<std::vector<std::string>> WorktreeManager::FilesWithConflictMarkers(
   std::vector<std::string> marked;
   if (!merging) return marked;
   ASSIGN_OR_RETURN(std::vector<std::string> conflicted, ConflictedPaths(worktree));
+  std::string list;
   for (const std::string& path : conflicted) {
-    if (ValidRepoPath(path) && HasConflictMarkers(fs::path(worktree.path) / path)) {
-      marked.push_back(path);
-    }
+    if (ValidRepoPath(path)) list += path + '\0';
   }
+  if (list.empty()) return marked;
+  // Read inside: the paths are the agent's, and so is every directory on the way.
+  ASSIGN_OR_RETURN(ProcessResult found, InWorkspace(worktree, R"(while IFS= read -r -d '' f; do
+  if [ -f "$f" ] && [ ! -L "$f" ] && grep -qE '^(<<<<<<<|>>>>>>>)' -- "$f"; then printf '%s\0' "$f"; fi
+done)",
+                                                    {}, list));
+  marked = SplitNul(found.stdout_text);
+  std::sort(marked.begin(), marked.end());
   return marked;
 }
+
+Result<std::vector<std::string>> WorktreeManager::IgnoredFiles(const Worktree& worktree) {
+  ASSIGN_OR_RETURN(
+      ProcessResult listed,
+      InWorkspace(worktree, "git ls-files --others --ignored --exclude-standard --directory -z"));
+  if (!listed.ok()) return GitFailure("ls-files (in the workspace)", listed);
+  std::vector<std::string> paths = SplitNul(listed.stdout_text);
+  std::sort(paths.begin(), paths.end());
+  return paths;
+}
+
+Result<std::vector<std::string>> WorktreeManager::ChangedFiles(const std::string& from,
+                                                               const std::string& to) {
+  ASSIGN_OR_RETURN(std::string older, ResolveCommit(from));
+  ASSIGN_OR_RETURN(std::string newer, ResolveCommit(to));
+  ASSIGN_OR_RETURN(ProcessResult diff,
+                   Git({"diff", "--name-status", "--no-renames", "-z", older, newer}));
+  std::vector<std::string> parts = SplitNul(diff.stdout_text);
+  std::vector<std::string> changed;
+  for (size_t i = 0; i + 1 < parts.size(); i += 2)
+    changed.push_back(parts[i] + "\t" + parts[i + 1]);
+  return changed;
+}
+
+Result<ProcessResult> WorktreeManager::InWorkspace(const Worktree& worktree,
+                                                   const std::string& script,
+                                                   const std::vector<std::string>& env,
+                                                   const std::string& stdin_text) {
+  SandboxConfig config = options_.sandbox;
+  config.worktree = worktree.path;
+  config.mount_point.clear();
+  config.network = false;
+  for (std::string& path : WorkspaceReadOnlyPaths(worktree)) {
+    config.extra_read_only.push_back(std::move(path));
+  }
+  ASSIGN_OR_RETURN(Sandbox sandbox, Sandbox::Create(std::move(config)));
+  ProcessSpec spec;
+  std::string prelude = "git() { command git";
+  for (const std::string& arg : kSafeConfig) prelude += " " + arg;
+  prelude += " \"$@\"; }\n";
+  spec.argv = {"bash", "-c", prelude + script};
+  spec.env = {"PATH=/usr/local/bin:/usr/bin:/bin",
+              "HOME=/tmp",
+              "GIT_CONFIG_NOSYSTEM=1",
+              "GIT_CONFIG_GLOBAL=/dev/null",
+              "GIT_TERMINAL_PROMPT=0",
+              "LANG=C",
+              "LC_ALL=C"};
+  spec.env.insert(spec.env.end(), env.begin(), env.end());
+  spec.stdin_text = stdin_text;
+  spec.time_limit = std::chrono::minutes(5);
+  spec.output_head_bytes = 64 << 20;
+  spec.output_tail_bytes = 0;
+  SandboxedRunner runner(runner_, std::move(sandbox));
+  return runner.Run(spec);
+}
+
+std::vector<std::string> WorkspaceReadOnlyPaths(const Worktree& worktree) {
+  return {worktree.common_dir + "/objects"};
+}
+
+const char kDefaultExcludes[] =
+    "# Written by Macrohard: build junk is never committed unless the repository's own\n"
+    "# .gitignore says otherwise.\n"
+    "__pycache__/\n*.py[cod]\n.pytest_cache/\n.mypy_cache/\n.ruff_cache/\n.tox/\n"
+    ".venv/\n*.egg-info/\n.coverage\nnode_modules/\n.cache/\nbuild/\ndist/\ntarget/\n"
+    "CMakeFiles/\nCMakeCache.txt\n*.o\n*.obj\n.DS_Store\n";
 
 Status WorktreeManager::FastForward(const std::string& target, const std::string& commit) {
   std::string ref = "refs/heads/" + target;

@@ -1,16 +1,24 @@
-// Worktrees: one git worktree per session, on its own branch, made from a base
-// commit; the system (not the agent) commits what the agent changed when it submits,
-// and removes the worktree afterwards (the branch stays for review and merge).
+// Workspaces: one per session, a git repository of its own on its own branch, made from
+// a base commit of the company's (or solve's) repository. (The type keeps its older name,
+// Worktree.) A workspace is a clone that borrows the repository's objects through
+// `.git/objects/info/alternates`: making one copies no objects, and git works inside the
+// sandbox as in a developer's checkout (status, diff, log, checkout, stash, commit, ...),
+// with the repository's objects directory bound read-only (WorkspaceReadOnlyPaths()).
+// Nothing inside can change the repository's refs: its main, tags and other branches.
 //
-// git runs through a ProcessRunner with an explicit environment: no system or user
-// configuration (GIT_CONFIG_NOSYSTEM, GIT_CONFIG_GLOBAL=/dev/null, HOME a private
-// empty dir), no prompts, hooks disabled, no fsmonitor. Because the agent can write
-// anything inside its worktree, including the `.git` file that points at the git
-// directory, every command names the git directory and work tree recorded when the
-// worktree was created instead of trusting what the worktree says.
+// The agent controls everything in its workspace, its `.git` included (config, hooks,
+// attributes). So the system never runs git there as itself: what touches a workspace
+// (committing, merging, listing conflicts) runs inside the workspace's sandbox, as the
+// agent's commands do; what touches the repository runs on the host with our own
+// configuration. A submission crosses over as a git bundle that the workspace writes and
+// the repository fetches: data that git checks, never a command.
+//
+// git on the host runs with an explicit environment: no system or user configuration
+// (GIT_CONFIG_NOSYSTEM, GIT_CONFIG_GLOBAL=/dev/null, HOME a private empty dir), no
+// prompts, hooks disabled, no fsmonitor.
 //
 // Thread-safety: a WorktreeManager may be used from several threads for different
-// worktrees if its runner is thread-safe; git itself serialises ref updates.
+// workspaces if its runner is thread-safe; git itself serialises ref updates.
 // Ownership: the manager owns its private HOME directory; it does not own the runner,
 // which must outlive it.
 #pragma once
@@ -22,6 +30,7 @@
 
 #include "base/status.h"
 #include "sandbox/process.h"
+#include "sandbox/sandbox.h"
 
 namespace mh::sandbox {
 
@@ -32,11 +41,28 @@ struct GitIdentity {
 
 struct Worktree {
   std::string name;         // Directory name under the manager's root.
-  std::string path;         // Absolute host path of the work tree.
-  std::string branch;       // The session's branch.
+  std::string path;         // Absolute host path of the workspace's work tree.
+  std::string branch;       // The session's branch, in the workspace and the repository.
   std::string base_commit;  // Full hash the branch started from.
-  std::string git_dir;      // The worktree's private git directory (in the repo).
-  std::string common_dir;   // The repository's git directory (objects, refs).
+  std::string git_dir;      // The workspace's own git directory: path + "/.git".
+  std::string common_dir;   // The repository's git directory, whose objects it borrows.
+};
+
+// The host paths a sandbox over `worktree` must bind read-only (at the same path) for
+// git to work inside: the repository's objects.
+std::vector<std::string> WorkspaceReadOnlyPaths(const Worktree& worktree);
+
+// What a workspace's git leaves out of commits on top of the repository's own
+// .gitignore files (which win: a rule there overrides these), written to its
+// `.git/info/exclude`. Build junk that no repository wants committed unless it says so.
+extern const char kDefaultExcludes[];
+
+struct WorkspaceOptions {
+  // Appended to kDefaultExcludes (e.g. the user's global excludes file, for solve).
+  std::string extra_excludes;
+  // The sandbox the system's git runs in inside a workspace: worktree and read-only
+  // paths are filled in per workspace; the rest (user, limits) is taken as given.
+  SandboxConfig sandbox;
 };
 
 struct CommitOutcome {
@@ -57,7 +83,8 @@ class WorktreeManager {
   // kInternal (cannot create directories).
   static Result<std::unique_ptr<WorktreeManager>> Create(ProcessRunner& runner,
                                                          const std::string& repo,
-                                                         const std::string& root);
+                                                         const std::string& root,
+                                                         WorkspaceOptions options = {});
   // Creates a new repository at `path` (which must not exist or be empty) with branch
   // `main`, writes `files` (relative path -> content; no absolute paths, no `..`, nothing
   // under `.git`), commits them as `author` with `message` (an empty `files` makes an
@@ -90,10 +117,14 @@ class WorktreeManager {
   // checked out in another work tree).
   Result<Worktree> Open(const std::string& name, const std::string& branch);
 
-  // Stages everything in the work tree (new, changed, deleted; .gitignore applies)
-  // and commits it on the branch. Nothing changed: committed == false, no commit.
-  // While a merge is in progress (see MergeInto) it always commits, concluding the
-  // merge with a merge commit even when the resolved tree equals HEAD.
+  // Inside the workspace: stages everything in the work tree (new, changed, deleted;
+  // .gitignore and the workspace's excludes apply) and commits it on top of whatever
+  // the agent has checked out, keeping the agent's own commits. Then the repository's
+  // branch is set to that commit. committed == false when the branch did not move (the
+  // agent changed and committed nothing). While a merge is in progress (see MergeInto)
+  // it always commits, concluding the merge with a merge commit even when the resolved
+  // tree equals HEAD. Errors: kInternal with git's words when the agent left its
+  // repository unusable (e.g. deleted .git).
   Result<CommitOutcome> CommitAll(const Worktree& worktree, const std::string& message,
                                   const GitIdentity& author);
 
@@ -159,18 +190,45 @@ class WorktreeManager {
   // Removing a worktree that is already gone is not an error.
   Status Remove(const Worktree& worktree);
 
+  // Undoes Add() for a workspace nobody worked in: removes it and deletes its branch
+  // when the branch is still at its base (work on it is never thrown away).
+  Status Discard(const Worktree& worktree);
+
+  // Untracked files git leaves out of CommitAll in the workspace (ignored ones), as
+  // directories where a whole directory is ignored, sorted.
+  Result<std::vector<std::string>> IgnoredFiles(const Worktree& worktree);
+
+  // Paths that differ between two commits of the repository, with git's status letter
+  // ("M\tsrc/a.c"), sorted by path.
+  Result<std::vector<std::string>> ChangedFiles(const std::string& from, const std::string& to);
+
  private:
-  WorktreeManager(ProcessRunner& runner, std::string repo, std::string root, std::string home)
-      : runner_(runner), repo_(std::move(repo)), root_(std::move(root)), home_(std::move(home)) {}
+  WorktreeManager(ProcessRunner& runner, std::string repo, std::string root, std::string home,
+                  WorkspaceOptions options)
+      : runner_(runner),
+        repo_(std::move(repo)),
+        root_(std::move(root)),
+        home_(std::move(home)),
+        options_(std::move(options)) {}
+
+  // Runs `script` with bash inside the workspace's sandbox, with `git` a function that
+  // adds our safe settings; `env` adds NAME=value entries for the script's arguments.
+  Result<ProcessResult> InWorkspace(const Worktree& worktree, const std::string& script,
+                                    const std::vector<std::string>& env = {},
+                                    const std::string& stdin_text = "");
+  Worktree Describe(const std::string& name, const std::string& branch,
+                    const std::string& base) const;
+  // Makes a workspace at `path` on a new branch `branch` at `commit` (a full hash).
+  Status Clone(const Worktree& worktree, const std::string& commit);
+  // Points the repository's branch at the workspace's commit `head`, bringing over
+  // the objects it lacks through a bundle.
+  Status Import(const Worktree& worktree, const std::string& head);
 
   // Runs git with `args`; a non-zero exit becomes kInternal with git's stderr.
   Result<ProcessResult> Git(const std::vector<std::string>& args,
                             const std::vector<std::string>& extra_env = {});
   Result<ProcessResult> GitAllowFailure(const std::vector<std::string>& args,
                                         const std::vector<std::string>& extra_env = {});
-  std::vector<std::string> InWorktree(const Worktree& worktree) const;
-  // Fills git_dir and common_dir of a worktree git has just made at worktree->path.
-  Status ReadGitDirs(Worktree* worktree);
   // The paths that conflicted in the merge in progress, sorted.
   Result<std::vector<std::string>> ConflictedPaths(const Worktree& worktree);
 
@@ -178,6 +236,8 @@ class WorktreeManager {
   std::string repo_;
   std::string root_;
   std::string home_;
+  std::string common_dir_;  // The repository's git directory, absolute.
+  WorkspaceOptions options_;
 };
 
 }  // namespace mh::sandbox

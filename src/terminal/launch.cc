@@ -4,6 +4,7 @@
 
 #include <string_view>
 
+#include "sandbox/child_setup.h"
 #include "sandbox/sandbox.h"
 
 namespace mh::terminal {
@@ -69,6 +70,7 @@ Result<PtyOptions> PrepareLaunch(const LaunchRequest& request, tools::ToolContex
   options.env = std::move(wrapped.env);
   options.cwd = std::string(1, '/');  // Not = "/": a GCC 12 -Wrestrict false positive.
   options.rlimits = Rlimits(wrapped.limits);
+  ASSIGN_OR_RETURN(options.setup, sandbox::ChildSetup::Prepare(wrapped));
   return options;
 }
 

@@ -47,7 +47,7 @@ void MakeRaw(termios& tio) {
 // errno goes back through `error_fd`.
 [[noreturn]] void ChildMain(int slave, const PtyOptions& options, const char* path,
                             char* const* argv, char* const* envp, int error_fd) {
-  auto fail = [error_fd] {
+  auto fail = [&error_fd] {
     int error = errno;
     ssize_t ignored = write(error_fd, &error, sizeof error);
     (void)ignored;
@@ -60,6 +60,11 @@ void MakeRaw(termios& tio) {
     rlimit limit{setting.value, setting.value};
     if (setting.resource == RLIMIT_CPU) limit.rlim_max = setting.value + 1;
     if (setrlimit(setting.resource, &limit) != 0) fail();
+  }
+  sandbox::ChildSetupFailure failure;
+  if (!options.setup.Apply(&error_fd, &failure)) {
+    errno = failure.error;
+    fail();
   }
   if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0) fail();
   struct sigaction dfl {};

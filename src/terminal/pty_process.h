@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "sandbox/child_setup.h"
 #include "sandbox/spawn.h"
 #include "sandbox/unique_fd.h"
 
@@ -39,6 +40,7 @@ struct PtyOptions {
   // editing, no output post-processing, no input flush on C-c; signals from C-c stay.
   bool raw = false;
   std::vector<sandbox::RlimitSetting> rlimits;
+  sandbox::ChildSetup setup;  // The sandbox's RunAs and ChildFiles (sandbox/child_setup.h).
 };
 
 // How the program ended.
