@@ -284,6 +284,19 @@ int Report(SolveRun& run, const agent::SessionResult& result) {
   }
 }
 
+// The replay model, warning on stdout (between the step lines, in order) for each replayed
+// command whose exit code differs from the recorded one.
+std::unique_ptr<llm::Model> MakeReplayModel(const agent::Trajectory& trajectory,
+                                            agent::ReplayModel** out) {
+  auto model =
+      std::make_unique<agent::ReplayModel>(trajectory, [](const agent::ExitCodeMismatch& m) {
+        std::printf("%s\n", agent::DescribeMismatch(m).c_str());
+        std::fflush(stdout);
+      });
+  *out = model.get();
+  return model;
+}
+
 int Fail(int code, const Status& status) {
   std::fprintf(stderr, "macrohard solve: %s\n", status.ToString().c_str());
   return code;
@@ -295,11 +308,8 @@ int RunSolve(const SolveFlags& flags) {
   if (!user_config.ok()) return Fail(kExitUsage, user_config.error());
   Result<std::string> task = ReadTask(flags);
   if (!task.ok()) return Fail(kExitUsage, task.error());
-  if (flags.resume.empty() && (task->empty() || flags.model.empty())) {
-    return Fail(kExitUsage,
-                InvalidArgumentError("a new session needs --task (or --task-file) and --model"));
-  }
-  // Replays (docs/replay.md): the recording is the model, its cwd the default mount path.
+  // Replays (docs/replay.md): the recording is the model, its cwd the default mount path,
+  // its task the task unless one is given.
   std::optional<agent::Trajectory> replay;
   auto load_replay = [&replay](const std::string& name) -> Status {
     if (replay || !agent::IsReplayModelName(name)) return Status::Ok();
@@ -307,6 +317,12 @@ int RunSolve(const SolveFlags& flags) {
     return Status::Ok();
   };
   if (Status s = load_replay(flags.model); !s.ok()) return Fail(kExitUsage, s);
+  if (task->empty() && replay) *task = replay->task;
+  if (flags.resume.empty() && (task->empty() || flags.model.empty())) {
+    return Fail(kExitUsage,
+                InvalidArgumentError("a new session needs --task (or --task-file) and "
+                                     "--model; a replay's recording may give the task"));
+  }
   SolveRun run;
   Status prepared = OpenStoreAndWorktrees(flags, run);
   if (prepared.ok())
@@ -326,8 +342,9 @@ int RunSolve(const SolveFlags& flags) {
   if (!prepared.ok()) return Fail(kExitUsage, prepared);
 
   ModelRuntime runtime;
+  agent::ReplayModel* replay_model = nullptr;  // Owned by `model`.
   Result<std::unique_ptr<llm::Model>> model =
-      replay ? Result<std::unique_ptr<llm::Model>>(agent::MakeReplayModel(*replay))
+      replay ? Result<std::unique_ptr<llm::Model>>(MakeReplayModel(*replay, &replay_model))
              : runtime.MakeModel(run.state.model, *user_config);
   if (!model.ok()) return Fail(kExitUsage, model.error());
   auto session = agent::Session::Open({.model = model->get(),
@@ -344,6 +361,10 @@ int RunSolve(const SolveFlags& flags) {
   (*session)->set_step_callback(PrintStep);
   agent::SessionResult result = agent::RunSession(**session, interrupts.token());
   int code = Report(run, result);
+  if (replay_model != nullptr) {
+    std::printf(
+        "%s", agent::ExitCodeSummary(replay_model->compared(), replay_model->mismatches()).c_str());
+  }
   if (replay && code == 0) {
     const sandbox::Worktree& wt = run.state.worktree;
     std::printf("%s",
