@@ -442,6 +442,32 @@ TEST_F(ReplayFileTest, EventLinesGiveTheRecordedRepliesAndUsage) {
       << bad.error().message();
 }
 
+TEST_F(ReplayFileTest, ASessionsToolResultsGiveTheRecordedExitCodes) {
+  auto reply = [](const std::string& id, const std::string& command) {
+    Json call = {
+        {"id", id}, {"name", "run_command"}, {"raw_arguments", DumpJson({{"command", command}})}};
+    Json message = {
+        {"role", "assistant"}, {"parts", Json::array()}, {"tool_calls", Json::array({call})}};
+    return DumpJson({{"kind", "model_reply"}, {"payload", {{"message", message}}}});
+  };
+  auto result = [](const std::string& id, const std::string& text) {
+    Json message = {
+        {"role", "tool"}, {"tool_call_id", id}, {"parts", Json::array({{{"text", text}}})}};
+    return DumpJson(
+        {{"kind", "tool_result"}, {"payload", {{"name", "run_command"}, {"message", message}}}});
+  };
+  std::string lines = reply("c1", "make") + "\n" + result("c1", "exit code 2 after 0.10 s\n") +
+                      "\n" + reply("c2", "sleep 999") + "\n" +
+                      result("c2", "timed out after 120 s: the command was killed\n") + "\n";
+  Result<Trajectory> t = LoadTrajectory(Write("rc.jsonl", lines).string());
+  ASSERT_TRUE(t.ok()) << t.error().ToString();
+  ASSERT_EQ(t->calls.size(), 2u);
+  EXPECT_EQ(t->calls.at("c1").exit_code, 2);
+  EXPECT_EQ(t->calls.at("c1").command, "make");
+  EXPECT_EQ(t->calls.at("c2").step, 2);
+  EXPECT_EQ(t->calls.at("c2").exit_code, std::nullopt) << "a timeout is no exit code to compare";
+}
+
 TEST_F(ReplayFileTest, ARecordedSessionReplaysThroughTheRealToolsToTheSameEnd) {
   testing::ScriptedModel scripted({testing::Reply("", {{"count", R"({"note":"a"})"}}),
                                    testing::Reply("", {{"count", R"({"note":"b"})"}}),

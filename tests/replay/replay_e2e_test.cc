@@ -242,6 +242,8 @@ TEST_F(ReplayTest, ARecordedMacrohardSessionReplaysWithoutTheModelServer) {
   std::string store = (repo_ / ".git" / "macrohard" / "solve.db").string();
   ASSERT_EQ(Solve("replay:" + store + "#ses_rec", "ses_again"), 0) << out_ << err_;
   EXPECT_NE(out_.find("step 2  run_command"), std::string::npos) << out_;
+  EXPECT_NE(out_.find("replay: every command exited as recorded (1 compared)"), std::string::npos)
+      << out_;
   EXPECT_NE(out_.find("replay: the diff is identical to the recorded one (2 files, +2 -2)"),
             std::string::npos)
       << out_ << err_;
