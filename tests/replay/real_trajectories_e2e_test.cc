@@ -18,6 +18,7 @@
 
 #include "base/json.h"
 #include "e2e_support.h"
+#include "replay_support.h"
 
 namespace {
 
@@ -25,6 +26,8 @@ namespace fs = std::filesystem;
 using mh::Json;
 using mh::e2e::ReadFile;
 using mh::e2e::RunProcess;
+using mh::replay_e2e::GitWorksInSandbox;
+using mh::replay_e2e::kGitDependency;
 
 const fs::path kData = MH_REPLAY_DATA_DIR;
 
@@ -73,46 +76,6 @@ class RealTrajectoryTest : public mh::e2e::RepoTest {
   std::string out_;
   std::string err_;
 };
-
-// True when `git status` exits 0 inside the sandbox, found by replaying a trajectory whose
-// one command is that, recorded with exit code 0: the replay warns when it differs.
-bool GitWorksInSandbox() {
-  static const bool works = [] {
-    fs::path dir = fs::temp_directory_path() / ("replay_git_probe_" + std::to_string(getpid()));
-    fs::remove_all(dir);
-    fs::create_directories(dir / "repo");
-    auto git = [&dir](std::vector<std::string> args) {
-      std::vector<std::string> argv = {"/usr/bin/git", "-C", (dir / "repo").string(), "-c",
-                                       "user.name=T",  "-c", "user.email=t@localhost"};
-      argv.insert(argv.end(), args.begin(), args.end());
-      return RunProcess(argv, dir / "git.out", dir / "git.err");
-    };
-    git({"init", "-q", "-b", "main"});
-    std::ofstream(dir / "repo" / "a.txt") << "a\n";
-    git({"add", "a.txt"});
-    git({"commit", "-q", "-m", "a"});
-    Json t = {{"trajectory_format", "mini-swe-agent-1"},
-              {"messages",
-               {{{"role", "user"}, {"content", "probe"}},
-                {{"role", "assistant"}, {"content", "```bash\ngit status\n```"}},
-                {{"role", "user"}, {"content", "<returncode>0</returncode><output></output>"}},
-                {{"role", "assistant"},
-                 {"content", "```bash\necho COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT\n```"}}}}};
-    std::ofstream(dir / "probe.json") << mh::DumpJson(t);
-    RunProcess({MH_MACROHARD_PATH, "solve", "--repo", (dir / "repo").string(), "--model",
-                "replay:" + (dir / "probe.json").string()},
-               dir / "out", dir / "err");
-    bool ok =
-        ReadFile(dir / "out").find("replay: every command exited as recorded") != std::string::npos;
-    fs::remove_all(dir);
-    return ok;
-  }();
-  return works;
-}
-
-constexpr const char* kGitDependency =
-    "needs git inside the sandbox (issue 9: a session's workspace becomes a repository of its "
-    "own inside the mount); `git status` fails there today";
 
 // Gemini 3 Pro on SWE-bench Verified django__django-11099, mini-swe-agent 1.15.0: edits
 // with sed, runs python3 scripts (which fail here: no django dependencies), removes them,
