@@ -191,6 +191,38 @@ std::string Range(size_t start, size_t count) {
   return std::to_string(count == 0 ? start : start + 1) + "," + std::to_string(count);
 }
 
+// "  PATH: recorded +A -R, produced absent" for each file whose counts differ.
+std::string FileStatLines(const std::vector<FileStat>& recorded,
+                          const std::vector<FileStat>& produced) {
+  std::map<std::string, std::pair<const FileStat*, const FileStat*>> files;
+  for (const FileStat& s : recorded) files[s.path].first = &s;
+  for (const FileStat& s : produced) files[s.path].second = &s;
+  std::string out;
+  for (const auto& [path, pair] : files) {
+    if (pair.first != nullptr && pair.second != nullptr && *pair.first == *pair.second) continue;
+    out +=
+        "  " + path + ": recorded " + Stat(pair.first) + ", produced " + Stat(pair.second) + "\n";
+  }
+  return out.empty() ? "  same files and line counts; the changed lines differ\n" : out;
+}
+
+// Per file whose normalized patches differ (path: recorded, produced), a bounded line diff
+// from the recorded patch to the produced one.
+std::string Hunks(const std::map<std::string, std::pair<std::string, std::string>>& texts) {
+  constexpr size_t kLinesPerFile = 40;
+  constexpr size_t kFiles = 5;
+  std::string out;
+  size_t shown = 0;
+  for (const auto& [path, pair] : texts) {
+    if (Trimmed(pair.first) == Trimmed(pair.second)) continue;
+    if (++shown > kFiles) return out + "  ... and more files differ\n";
+    out += "  --- recorded " + path + "\n  +++ produced " + path + "\n";
+    std::string hunks = LineDiff(pair.first, pair.second, kLinesPerFile);
+    for (std::string_view line : Lines(hunks)) out += "  " + std::string(line) + "\n";
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<FilePatch> SplitPatch(std::string_view diff) {
@@ -278,31 +310,7 @@ DiffComparison CompareDiffs(std::string_view recorded, std::string_view produced
     return c;
   }
   c.report = "replay: the diff differs from the recorded one\n  recorded: " + Totals(ra) +
-             "\n  produced: " + Totals(pb) + "\n";
-  std::map<std::string, std::pair<const FileStat*, const FileStat*>> files;
-  for (const FileStat& s : ra) files[s.path].first = &s;
-  for (const FileStat& s : pb) files[s.path].second = &s;
-  bool listed = false;
-  for (const auto& [path, pair] : files) {
-    if (pair.first != nullptr && pair.second != nullptr && *pair.first == *pair.second) continue;
-    c.report +=
-        "  " + path + ": recorded " + Stat(pair.first) + ", produced " + Stat(pair.second) + "\n";
-    listed = true;
-  }
-  if (!listed) c.report += "  same files and line counts; the changed lines differ\n";
-  constexpr size_t kLinesPerFile = 40;
-  constexpr size_t kFiles = 5;
-  size_t shown = 0;
-  for (const auto& [path, pair] : texts) {
-    if (Trimmed(pair.first) == Trimmed(pair.second)) continue;
-    if (++shown > kFiles) {
-      c.report += "  ... and more files differ\n";
-      break;
-    }
-    c.report += "  --- recorded " + path + "\n  +++ produced " + path + "\n";
-    std::string hunks = LineDiff(pair.first, pair.second, kLinesPerFile);
-    for (std::string_view line : Lines(hunks)) c.report += "  " + std::string(line) + "\n";
-  }
+             "\n  produced: " + Totals(pb) + "\n" + FileStatLines(ra, pb) + Hunks(texts);
   return c;
 }
 
