@@ -90,7 +90,41 @@ struct MiniState {
   std::string source;
   std::string summary;
   bool submitted = false;
+  std::string submit_command;
 };
+
+// mini-swe-agent 1's submit command stages the whole tree and prints it; any other (2's
+// `cat patch.txt`) prints a patch the agent made of the files it chose.
+SubmissionScope ScopeOf(const std::string& submit_command) {
+  bool whole = submit_command.find("git add -A") != std::string::npos &&
+               submit_command.find("git diff --cached") != std::string::npos;
+  return whole || submit_command.empty() ? SubmissionScope::kWholeTree
+                                         : SubmissionScope::kRecordedPaths;
+}
+
+// Registers the turn's run_command calls, to compare their exit codes later.
+void AddCalls(const llm::ModelResponse& turn, int64_t step, Trajectory& t) {
+  for (const llm::ToolCall& call : turn.message.tool_calls) {
+    if (call.name != "run_command" || !call.arguments.is_object()) continue;
+    t.calls[call.id] = {.step = step,
+                        .command = events::Field<std::string>(call.arguments, "command", "")};
+  }
+}
+
+// An observation's exit code: mini-swe-agent 2 keeps it in extra.returncode, else the
+// rendered text says it.
+std::optional<int> MessageExitCode(const Json& message) {
+  if (auto extra = message.find("extra"); extra != message.end() && extra->is_object()) {
+    auto code = extra->find("returncode");
+    if (code != extra->end() && code->is_number_integer()) return code->get<int>();
+  }
+  return ObservedExitCode(ContentText(message));
+}
+
+void SetExitCode(Trajectory& t, const std::string& call_id, std::optional<int> code) {
+  auto it = t.calls.find(call_id);
+  if (it != t.calls.end() && !it->second.exit_code) it->second.exit_code = code;
+}
 
 // One 1.1 tool call into a native call; the submitting bash call becomes submit.
 Result<llm::ToolCall> V11Call(const Json& call, const std::string& where, size_t turn,
@@ -119,6 +153,7 @@ Result<llm::ToolCall> V11Call(const Json& call, const std::string& where, size_t
   std::string command = args["command"].get<std::string>();
   if (IsSubmitCommand(command)) {
     state.submitted = true;
+    state.submit_command = command;
     return MakeCall(std::move(id), "submit", {{"summary", state.summary}});
   }
   return MakeCall(std::move(id), "run_command", {{"command", command}});
@@ -134,6 +169,7 @@ Result<llm::ModelResponse> MiniTurn(const Json& message, size_t index, bool v11,
       std::string id = "replay_" + std::to_string(turn);
       if (IsSubmitCommand(*command)) {
         state.submitted = true;
+        state.submit_command = *command;
         calls.push_back(MakeCall(id, "submit", {{"summary", state.summary}}));
       } else {
         calls.push_back(MakeCall(id, "run_command", {{"command", *command}}));
@@ -220,6 +256,45 @@ std::string_view TrajectoryFormatName(TrajectoryFormat format) {
   return "unknown";
 }
 
+namespace {
+
+// The integer at the start of `text` (after blanks), if any.
+std::optional<int> LeadingInt(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n')) ++i;
+  bool negative = i < text.size() && text[i] == '-';
+  if (negative) ++i;
+  size_t digits = i;
+  int64_t value = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])) && i - digits < 10)
+    value = value * 10 + (text[i++] - '0');
+  if (i == digits) return std::nullopt;
+  return static_cast<int>(negative ? -value : value);
+}
+
+}  // namespace
+
+std::optional<int> ObservedExitCode(std::string_view observation) {
+  for (std::string_view marker : {"<returncode>", "\"returncode\":"}) {
+    if (size_t at = observation.find(marker); at != std::string_view::npos)
+      return LeadingInt(observation.substr(at + marker.size()));
+  }
+  std::string_view text = observation;
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+    text.remove_suffix(1);
+  constexpr std::string_view kExit = "[exit code ";
+  size_t at = text.rfind(kExit);
+  if (at == std::string_view::npos || !text.ends_with("]")) return std::nullopt;
+  if (text.find('\n', at) != std::string_view::npos) return std::nullopt;
+  return LeadingInt(text.substr(at + kExit.size()));
+}
+
+std::optional<int> RunCommandExitCode(std::string_view result_text) {
+  constexpr std::string_view kExit = "exit code ";
+  if (!result_text.starts_with(kExit)) return std::nullopt;
+  return LeadingInt(result_text.substr(kExit.size()));
+}
+
 bool IsReplayModelName(std::string_view model_name) {
   return model_name.starts_with(kReplayModelPrefix);
 }
@@ -265,6 +340,7 @@ Result<Trajectory> ParseMiniSweAgentTrajectory(const Json& root, std::string sou
   MiniState state{.source = source,
                   .summary = "Replay of " + (instance.empty() ? source : instance) + " (" +
                              std::string(TrajectoryFormatName(t.format)) + ")"};
+  std::string v1_call;  // v1: the call whose observation comes next.
   for (size_t i = 0; i < messages->size(); ++i) {
     const Json& message = (*messages)[i];
     if (!message.is_object() || !message.contains("role") || !message["role"].is_string())
@@ -273,11 +349,17 @@ Result<Trajectory> ParseMiniSweAgentTrajectory(const Json& root, std::string sou
     if (role == "user" && t.task.empty() && t.turns.empty()) t.task = ContentText(message);
     if (role == "exit" && t.submission.empty())
       t.submission = StringAt(message, {"extra", "submission"});
+    if (role == "user" && !v1_call.empty()) SetExitCode(t, v1_call, MessageExitCode(message));
+    if (role == "tool") SetExitCode(t, message.value("tool_call_id", ""), MessageExitCode(message));
+    v1_call.clear();
     if (role != "assistant" || state.submitted) continue;  // The run ended at submit.
     ASSIGN_OR_RETURN(llm::ModelResponse turn, MiniTurn(message, i, v11, t.turns.size(), state));
+    AddCalls(turn, static_cast<int64_t>(t.turns.size()) + 1, t);
+    if (!v11 && !turn.message.tool_calls.empty()) v1_call = turn.message.tool_calls[0].id;
     t.turns.push_back(std::move(turn));
   }
   if (t.turns.empty()) return DataLossError(source + ": the trajectory has no assistant messages");
+  t.scope = ScopeOf(state.submit_command);
   return t;
 }
 
@@ -287,13 +369,20 @@ Result<Trajectory> ParseSessionEvents(const std::vector<store::Event>& events, s
   t.source = source;
   for (size_t i = 0; i < events.size(); ++i) {
     const store::Event& e = events[i];
-    if (e.kind != events::kModelReply && e.kind != events::kSessionStarted) continue;
+    if (e.kind != events::kModelReply && e.kind != events::kSessionStarted &&
+        e.kind != events::kToolResult)
+      continue;
     std::string where = source + ": event " + std::to_string(i + 1) + " (" + e.kind + ")";
     Result<Json> payload = ParseJson(e.payload);
     if (!payload.ok() || !payload->is_object())
       return DataLossError(where + ": the payload is not a JSON object");
     if (e.kind == events::kSessionStarted) {
       t.task = events::Field<std::string>(*payload, "task", "");
+      continue;
+    }
+    if (e.kind == events::kToolResult) {  // Unreadable results only lose their exit code.
+      Result<llm::Message> result = events::MessageFromJson(payload->value("message", Json()));
+      if (result.ok()) SetExitCode(t, result->tool_call_id, RunCommandExitCode(result->Text()));
       continue;
     }
     if (!payload->contains("message")) return DataLossError(where + ": no message");
@@ -307,6 +396,7 @@ Result<Trajectory> ParseSessionEvents(const std::vector<store::Event>& events, s
     turn.message = std::move(*message);
     turn.stop_reason =
         turn.message.tool_calls.empty() ? llm::StopReason::kEndTurn : llm::StopReason::kToolUse;
+    AddCalls(turn, static_cast<int64_t>(t.turns.size()) + 1, t);
     t.turns.push_back(std::move(turn));
   }
   if (t.turns.empty()) return DataLossError(source + ": the session has no recorded model replies");

@@ -2,15 +2,17 @@
 // the recorded one.
 #include <algorithm>
 #include <cstdio>
-#include <map>
+#include <set>
 
 #include "agent/replay.h"
 
 namespace mh::agent {
 
-ReplayModel::ReplayModel(Trajectory trajectory)
+ReplayModel::ReplayModel(Trajectory trajectory, MismatchCallback on_mismatch)
     : name_("replay:" + trajectory.source),
       turns_(std::move(trajectory.turns)),
+      calls_(std::move(trajectory.calls)),
+      on_mismatch_(std::move(on_mismatch)),
       thread_([this](std::stop_token stop) { Deliver(stop); }) {}
 
 ReplayModel::~ReplayModel() {
@@ -24,6 +26,10 @@ llm::CallId ReplayModel::Complete(llm::ModelRequest request,
   size_t answered = static_cast<size_t>(
       std::count_if(request.messages.begin(), request.messages.end(),
                     [](const llm::Message& m) { return m.role == llm::Role::kAssistant; }));
+  std::vector<ExitCodeMismatch> found = CheckResults(request);
+  if (on_mismatch_) {
+    for (const ExitCodeMismatch& m : found) on_mismatch_(m);
+  }
   std::lock_guard lock(mutex_);
   next_ = std::max(next_, answered);
   Result<llm::ModelResponse> reply =
@@ -46,6 +52,38 @@ void ReplayModel::Cancel(llm::CallId id) {
 size_t ReplayModel::replayed() const {
   std::lock_guard lock(mutex_);
   return next_;
+}
+
+size_t ReplayModel::compared() const {
+  std::lock_guard lock(mutex_);
+  return compared_.size();
+}
+
+std::vector<ExitCodeMismatch> ReplayModel::mismatches() const {
+  std::lock_guard lock(mutex_);
+  return mismatches_;
+}
+
+std::vector<ExitCodeMismatch> ReplayModel::CheckResults(const llm::ModelRequest& request) {
+  std::vector<ExitCodeMismatch> found;
+  std::lock_guard lock(mutex_);
+  for (const llm::Message& m : request.messages) {
+    if (m.role != llm::Role::kTool) continue;
+    auto call = calls_.find(m.tool_call_id);
+    if (call == calls_.end() || !call->second.exit_code) continue;
+    if (!compared_.insert(m.tool_call_id).second) continue;
+    std::string text = m.Text();
+    std::optional<int> now = RunCommandExitCode(text);
+    if (now == call->second.exit_code) continue;
+    std::string first_line = text.substr(0, text.find('\n'));
+    found.push_back({.step = call->second.step,
+                     .call_id = m.tool_call_id,
+                     .command = call->second.command,
+                     .recorded = *call->second.exit_code,
+                     .now = now ? "exit code " + std::to_string(*now) : first_line});
+    mismatches_.push_back(found.back());
+  }
+  return found;
 }
 
 void ReplayModel::Deliver(std::stop_token stop) {
@@ -72,58 +110,21 @@ std::unique_ptr<llm::Model> MakeReplayModel(Trajectory trajectory) {
 
 namespace {
 
-// The path after " b/" in "diff --git a/X b/X".
-std::string DiffPath(std::string_view header) {
-  size_t b = header.rfind(" b/");
-  return std::string(b == std::string_view::npos ? header.substr(11) : header.substr(b + 3));
-}
-
-// The diff without its "index" lines (abbreviated blob ids depend on the repository's
-// size; the hunks already say whether the contents agree) and trailing blank space.
-std::string Normalize(std::string_view diff) {
-  std::string out;
-  bool in_header = false;
-  size_t pos = 0;
-  while (pos < diff.size()) {
-    size_t end = diff.find('\n', pos);
-    std::string_view line = diff.substr(pos, end == std::string_view::npos ? end : end - pos);
-    pos = end == std::string_view::npos ? diff.size() : end + 1;
-    if (line.starts_with("diff --git ")) in_header = true;
-    if (line.starts_with("@@")) in_header = false;
-    if (in_header && line.starts_with("index ")) continue;
-    out.append(line);
-    out += '\n';
-  }
-  while (!out.empty() && std::isspace(static_cast<unsigned char>(out.back()))) out.pop_back();
-  return out;
-}
-
-std::string Totals(const std::vector<FileStat>& stats) {
-  int64_t added = 0;
-  int64_t removed = 0;
-  for (const FileStat& s : stats) {
-    added += s.added;
-    removed += s.removed;
-  }
-  return std::to_string(stats.size()) + (stats.size() == 1 ? " file" : " files") + ", +" +
-         std::to_string(added) + " -" + std::to_string(removed);
-}
-
-std::string Stat(const FileStat* s) {
-  if (s == nullptr) return "absent";
-  return "+" + std::to_string(s->added) + " -" + std::to_string(s->removed);
-}
-
 // "GIT_*" settings that make git ignore the user's and system configuration.
+// `paths`: only those (literal pathspecs); nullopt: everything.
 Result<std::string> GitDiff(sandbox::ProcessRunner& runner, const std::string& repo,
-                            const std::string& from, const std::string& to) {
-  sandbox::ProcessSpec spec{
-      .argv = {"git", "-C", repo, "diff", "--no-color", "--no-ext-diff", from, to, "--"},
-      .env = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/nonexistent", "GIT_CONFIG_NOSYSTEM=1",
-              "GIT_CONFIG_GLOBAL=/dev/null"},
-      .time_limit = std::chrono::seconds(60),
-      .output_head_bytes = 64 << 20,
-      .output_tail_bytes = 0};
+                            const std::string& from, const std::string& to,
+                            const std::optional<std::vector<std::string>>& paths = std::nullopt) {
+  std::vector<std::string> argv = {
+      "git", "-C", repo, "--literal-pathspecs", "diff", "--no-color", "--no-ext-diff",
+      from,  to,   "--"};
+  if (paths) argv.insert(argv.end(), paths->begin(), paths->end());
+  sandbox::ProcessSpec spec{.argv = std::move(argv),
+                            .env = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/nonexistent",
+                                    "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null"},
+                            .time_limit = std::chrono::seconds(60),
+                            .output_head_bytes = 64 << 20,
+                            .output_tail_bytes = 0};
   ASSIGN_OR_RETURN(sandbox::ProcessResult r, runner.Run(spec));
   if (!r.ok() || r.stdout_truncated) {
     return InternalError("git diff " + from + " " + to + " in " + repo +
@@ -133,54 +134,6 @@ Result<std::string> GitDiff(sandbox::ProcessRunner& runner, const std::string& r
 }
 
 }  // namespace
-
-std::vector<FileStat> DiffStat(std::string_view diff) {
-  std::vector<FileStat> stats;
-  bool in_hunk = false;
-  size_t pos = 0;
-  while (pos < diff.size()) {
-    size_t end = diff.find('\n', pos);
-    std::string_view line = diff.substr(pos, end == std::string_view::npos ? end : end - pos);
-    pos = end == std::string_view::npos ? diff.size() : end + 1;
-    if (line.starts_with("diff --git ")) {
-      stats.push_back({.path = DiffPath(line)});
-      in_hunk = false;
-    } else if (line.starts_with("@@")) {
-      in_hunk = true;
-    } else if (in_hunk && !stats.empty() && !line.empty()) {
-      if (line[0] == '+') ++stats.back().added;
-      if (line[0] == '-') ++stats.back().removed;
-    }
-  }
-  return stats;
-}
-
-DiffComparison CompareDiffs(std::string_view recorded, std::string_view produced) {
-  std::string a = Normalize(recorded);
-  std::string b = Normalize(produced);
-  std::vector<FileStat> ra = DiffStat(a);
-  std::vector<FileStat> pb = DiffStat(b);
-  DiffComparison c;
-  if (a == b) {
-    c.identical = true;
-    c.report = "replay: the diff is identical to the recorded one (" + Totals(pb) + ")\n";
-    return c;
-  }
-  c.report = "replay: the diff differs from the recorded one\n  recorded: " + Totals(ra) +
-             "\n  produced: " + Totals(pb) + "\n";
-  std::map<std::string, std::pair<const FileStat*, const FileStat*>> files;
-  for (const FileStat& s : ra) files[s.path].first = &s;
-  for (const FileStat& s : pb) files[s.path].second = &s;
-  bool listed = false;
-  for (const auto& [path, pair] : files) {
-    if (pair.first != nullptr && pair.second != nullptr && *pair.first == *pair.second) continue;
-    c.report +=
-        "  " + path + ": recorded " + Stat(pair.first) + ", produced " + Stat(pair.second) + "\n";
-    listed = true;
-  }
-  if (!listed) c.report += "  same files and line counts; the changed lines differ\n";
-  return c;
-}
 
 Result<DiffComparison> CompareWithRecorded(sandbox::ProcessRunner& runner, const std::string& repo,
                                            const std::string& base, const std::string& head,
@@ -192,8 +145,20 @@ Result<DiffComparison> CompareWithRecorded(sandbox::ProcessRunner& runner, const
   } else if (recorded.empty()) {
     return NotFoundError("replay: " + trajectory.source + " recorded no final diff to compare");
   }
-  ASSIGN_OR_RETURN(std::string produced, GitDiff(runner, repo, base, head));
-  return CompareDiffs(recorded, produced);
+  std::optional<std::vector<std::string>> paths = RecordedSubmissionPaths(trajectory);
+  ASSIGN_OR_RETURN(std::string produced, GitDiff(runner, repo, base, head, paths));
+  DiffComparison c = CompareDiffs(recorded, produced);
+  if (!paths) return c;
+  // The files the replay changed that the recorded submission leaves out, as it did.
+  ASSIGN_OR_RETURN(std::string all, GitDiff(runner, repo, base, head, std::nullopt));
+  std::set<std::string> named(paths->begin(), paths->end());
+  std::string left_out;
+  for (const FileStat& s : DiffStat(all)) {
+    if (named.count(s.path) == 0) left_out += (left_out.empty() ? "" : ", ") + s.path;
+  }
+  if (!left_out.empty())
+    c.report += "  not compared (the recorded submission leaves them out): " + left_out + "\n";
+  return c;
 }
 
 std::string ReplayReport(sandbox::ProcessRunner& runner, const std::string& repo,
@@ -202,6 +167,30 @@ std::string ReplayReport(sandbox::ProcessRunner& runner, const std::string& repo
   Result<DiffComparison> c = CompareWithRecorded(runner, repo, base, head, trajectory);
   if (!c.ok()) return "replay: no comparison: " + c.error().message() + "\n";
   return c->report;
+}
+
+}  // namespace mh::agent
+
+namespace mh::agent {
+
+std::string DescribeMismatch(const ExitCodeMismatch& m) {
+  constexpr size_t kMaxCommand = 120;
+  std::string command = m.command.substr(0, m.command.find('\n'));
+  if (command.size() > kMaxCommand || command.size() < m.command.size())
+    command = command.substr(0, kMaxCommand) + " ...";
+  return "replay: step " + std::to_string(m.step) + ": " + m.now + ", recorded exit code " +
+         std::to_string(m.recorded) + ": " + command;
+}
+
+std::string ExitCodeSummary(size_t compared, const std::vector<ExitCodeMismatch>& mismatches) {
+  if (compared == 0) return "replay: no recorded exit codes to compare\n";
+  if (mismatches.empty())
+    return "replay: every command exited as recorded (" + std::to_string(compared) + " compared)\n";
+  std::string steps;
+  for (const ExitCodeMismatch& m : mismatches)
+    steps += (steps.empty() ? "" : ", ") + std::to_string(m.step);
+  return "replay: " + std::to_string(mismatches.size()) + " of " + std::to_string(compared) +
+         " commands exited differently from the recording (steps " + steps + ")\n";
 }
 
 }  // namespace mh::agent

@@ -251,7 +251,135 @@ TEST(DiffTest, DifferentDiffsGetAShortDiffstatOfBoth) {
             "replay: the diff differs from the recorded one\n"
             "  recorded: 1 file, +1 -1\n"
             "  produced: 2 files, +3 -1\n"
-            "  new.txt: recorded absent, produced +2 -0\n");
+            "  new.txt: recorded absent, produced +2 -0\n"
+            "  --- recorded new.txt\n"
+            "  +++ produced new.txt\n"
+            "  @@ -0,0 +1,7 @@\n"
+            "  +diff --git a/new.txt b/new.txt\n"
+            "  +new file mode 100644\n"
+            "  +--- /dev/null\n"
+            "  ++++ b/new.txt\n"
+            "  +@@ -0,0 +1,2 @@\n"
+            "  ++a\n"
+            "  ++-- not a header\n");
+}
+
+TEST(DiffTest, TheVerdictShowsTheHunksThatDifferBetweenTheRecordedAndProducedPatch) {
+  std::string produced = kDiff;
+  produced.replace(produced.find("+print('hello world')"), 21, "+print('hello, world')");
+  DiffComparison c = CompareDiffs(kDiff, produced);
+  EXPECT_FALSE(c.identical);
+  EXPECT_NE(c.report.find("  same files and line counts; the changed lines differ\n"
+                          "  --- recorded hello.py\n"
+                          "  +++ produced hello.py\n"
+                          "  @@ -3,4 +3,4 @@\n"
+                          "   +++ b/hello.py\n"
+                          "   @@ -1 +1 @@\n"
+                          "   -print('hello')\n"
+                          "  -+print('hello world')\n"
+                          "  ++print('hello, world')\n"),
+            std::string::npos)
+      << c.report;
+}
+
+TEST(DiffTest, APatchWithoutGitHeadersComparesByItsHunks) {
+  // mini-swe-agent 2 agents sometimes submit `diff -u` output: no "diff --git" lines.
+  std::string plain =
+      "--- a/hello.py\n+++ b/hello.py\n@@ -1 +1 @@\n-print('hello')\n"
+      "+print('hello world')\n";
+  EXPECT_TRUE(CompareDiffs(plain, kDiff).identical) << CompareDiffs(plain, kDiff).report;
+  ASSERT_EQ(SplitPatch(plain).size(), 1u);
+  EXPECT_EQ(SplitPatch(plain)[0].path, "hello.py");
+}
+
+TEST(LineDiffTest, HunksKeepThreeLinesOfContextAndAreBounded) {
+  std::string before;
+  std::string after;
+  for (int i = 1; i <= 20; ++i) {
+    before += "line " + std::to_string(i) + "\n";
+    after += (i == 10 ? std::string("changed") : "line " + std::to_string(i)) + "\n";
+  }
+  EXPECT_EQ(LineDiff(before, after, 100),
+            "@@ -7,7 +7,7 @@\n line 7\n line 8\n line 9\n-line 10\n+changed\n line 11\n"
+            " line 12\n line 13\n");
+  EXPECT_EQ(LineDiff(before, after, 3), "@@ -7,7 +7,7 @@\n line 7\n line 8\n... 6 more lines\n");
+  EXPECT_EQ(LineDiff(before, before, 100), "");
+}
+
+TEST(ExitCodeTest, ReadsRecordedAndLiveExitCodes) {
+  EXPECT_EQ(ObservedExitCode("<returncode>0</returncode>\n<output>\n</output>"), 0);
+  EXPECT_EQ(ObservedExitCode("<returncode>128</returncode><output>fatal</output>"), 128);
+  EXPECT_EQ(ObservedExitCode("{\n  \"returncode\": 1,\n  \"output\": \"\"\n}"), 1);
+  EXPECT_EQ(ObservedExitCode("some output\n[exit code 2]\n"), 2);
+  EXPECT_EQ(ObservedExitCode("<returncode>-1</returncode>"), -1);
+  EXPECT_EQ(ObservedExitCode("Please always provide EXACTLY ONE action"), std::nullopt);
+  EXPECT_EQ(RunCommandExitCode("exit code 127 after 0.01 s\nbash: python: not found\n"), 127);
+  EXPECT_EQ(RunCommandExitCode("timed out after 120 s: the command ..."), std::nullopt);
+  EXPECT_EQ(RunCommandExitCode("killed by signal 9 after 1.00 s\n"), std::nullopt);
+}
+
+TEST(ExitCodeTest, TrajectoriesKeepEachCommandsRecordedExitCode) {
+  Result<Trajectory> v1 = ParseMiniSweAgentTrajectory(V1Trajectory(), "v1.json");
+  ASSERT_TRUE(v1.ok());
+  ASSERT_EQ(v1->calls.size(), 1u) << "the submit action is not run, so not compared";
+  const RecordedCall& edit = v1->calls.at("replay_0");
+  EXPECT_EQ(edit.step, 1);
+  EXPECT_EQ(edit.command, "sed -i 's/hello/hello world/' hello.py");
+  EXPECT_EQ(edit.exit_code, 0);
+
+  Json j = V11Trajectory();
+  j["messages"][3]["extra"] = {{"returncode", 0}};
+  j["messages"][4]["content"] = "<returncode>2</returncode><output>ls: no</output>";
+  Result<Trajectory> v11 = ParseMiniSweAgentTrajectory(j, "v11.json");
+  ASSERT_TRUE(v11.ok());
+  EXPECT_EQ(v11->calls.at("call_a").exit_code, 0);
+  EXPECT_EQ(v11->calls.at("call_b").exit_code, 2);
+  EXPECT_EQ(v11->calls.at("call_b").step, 1);
+}
+
+llm::Message ToolResult(const std::string& id, const std::string& text) {
+  return llm::Message::ToolResult(id, text);
+}
+
+TEST(ExitCodeTest, TheReplayModelWarnsOncePerCommandThatNowExitsDifferently) {
+  Json j = V11Trajectory();
+  j["messages"][3]["content"] = "<returncode>0</returncode><output></output>";
+  j["messages"][4]["content"] = "<returncode>0</returncode><output></output>";
+  Result<Trajectory> t = ParseMiniSweAgentTrajectory(j, "v11.json");
+  ASSERT_TRUE(t.ok());
+  std::vector<std::string> warned;
+  ReplayModel model(std::move(*t), [&warned](const ExitCodeMismatch& m) {
+    warned.push_back(DescribeMismatch(m));
+  });
+  Ask(model);
+  llm::ModelRequest request;  // What the session sends next: the results of turn 1's calls.
+  request.messages = {llm::Message::User("Fix it."), llm::Message::Assistant("", {}),
+                      ToolResult("call_a", "exit code 0 after 0.01 s\nprint('hello')\n"),
+                      ToolResult("call_b", "exit code 2 after 0.01 s\nls: cannot access\n")};
+  Ask(model, request);
+  EXPECT_EQ(warned,
+            (std::vector<std::string>{"replay: step 1: exit code 2, recorded exit code 0: ls"}));
+  Ask(model, request);  // The same results again (a later request): no second warning.
+  EXPECT_EQ(warned.size(), 1u);
+  EXPECT_EQ(model.compared(), 2u);
+  EXPECT_EQ(ExitCodeSummary(model.compared(), model.mismatches()),
+            "replay: 1 of 2 commands exited differently from the recording (steps 1)\n");
+  EXPECT_EQ(ExitCodeSummary(2, {}), "replay: every command exited as recorded (2 compared)\n");
+}
+
+TEST(SubmissionTest, AToolCallRunsSubmissionIsLimitedToThePathsItNames) {
+  Json j = V11Trajectory();
+  j["messages"][5]["tool_calls"][0]["function"]["arguments"] =
+      DumpJson({{"command", "echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT && cat patch.txt"}});
+  Result<Trajectory> v11 = ParseMiniSweAgentTrajectory(j, "v11.json");
+  ASSERT_TRUE(v11.ok());
+  EXPECT_EQ(v11->scope, SubmissionScope::kRecordedPaths);
+  EXPECT_EQ(RecordedSubmissionPaths(*v11), (std::vector<std::string>{"hello.py"}));
+
+  Result<Trajectory> v1 = ParseMiniSweAgentTrajectory(V1Trajectory(), "v1.json");
+  ASSERT_TRUE(v1.ok());
+  EXPECT_EQ(v1->scope, SubmissionScope::kWholeTree) << "git add -A && git diff --cached";
+  EXPECT_EQ(RecordedSubmissionPaths(*v1), std::nullopt);
 }
 
 class ReplayFileTest : public testing::SessionTest {
@@ -312,6 +440,32 @@ TEST_F(ReplayFileTest, EventLinesGiveTheRecordedRepliesAndUsage) {
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message().find("event 4 (model_reply): no message"), std::string::npos)
       << bad.error().message();
+}
+
+TEST_F(ReplayFileTest, ASessionsToolResultsGiveTheRecordedExitCodes) {
+  auto reply = [](const std::string& id, const std::string& command) {
+    Json call = {
+        {"id", id}, {"name", "run_command"}, {"raw_arguments", DumpJson({{"command", command}})}};
+    Json message = {
+        {"role", "assistant"}, {"parts", Json::array()}, {"tool_calls", Json::array({call})}};
+    return DumpJson({{"kind", "model_reply"}, {"payload", {{"message", message}}}});
+  };
+  auto result = [](const std::string& id, const std::string& text) {
+    Json message = {
+        {"role", "tool"}, {"tool_call_id", id}, {"parts", Json::array({{{"text", text}}})}};
+    return DumpJson(
+        {{"kind", "tool_result"}, {"payload", {{"name", "run_command"}, {"message", message}}}});
+  };
+  std::string lines = reply("c1", "make") + "\n" + result("c1", "exit code 2 after 0.10 s\n") +
+                      "\n" + reply("c2", "sleep 999") + "\n" +
+                      result("c2", "timed out after 120 s: the command was killed\n") + "\n";
+  Result<Trajectory> t = LoadTrajectory(Write("rc.jsonl", lines).string());
+  ASSERT_TRUE(t.ok()) << t.error().ToString();
+  ASSERT_EQ(t->calls.size(), 2u);
+  EXPECT_EQ(t->calls.at("c1").exit_code, 2);
+  EXPECT_EQ(t->calls.at("c1").command, "make");
+  EXPECT_EQ(t->calls.at("c2").step, 2);
+  EXPECT_EQ(t->calls.at("c2").exit_code, std::nullopt) << "a timeout is no exit code to compare";
 }
 
 TEST_F(ReplayFileTest, ARecordedSessionReplaysThroughTheRealToolsToTheSameEnd) {

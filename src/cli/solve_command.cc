@@ -291,16 +291,20 @@ void PrintFiles(SolveRun& run) {
   Result<std::vector<std::string>> committed =
       run.worktrees->ChangedFiles(wt.base_commit, "refs/heads/" + wt.branch);
   if (committed.ok()) PrintList("committed", *committed);
-  Result<std::vector<std::string>> left_out = run.worktrees->IgnoredFiles(wt);
-  if (left_out.ok()) PrintList("left out (ignored by .gitignore or as build output)", *left_out);
+  Result<std::vector<std::string>> ignored = run.worktrees->IgnoredFiles(wt);
+  if (ignored.ok()) PrintList("left out (ignored by .gitignore or as build output)", *ignored);
+  Result<std::vector<std::string>> uncommitted = run.worktrees->UncommittedFiles(wt);
+  if (uncommitted.ok()) PrintList("left out (not in the recorded submission)", *uncommitted);
 }
 
 // Commits the worktree on the branch, records that once, and removes the worktree. A run
 // killed between the commit and the record commits nothing new the next time (nothing
 // changed) and records the branch head.
-int FinishSubmitted(SolveRun& run, const agent::SessionResult& result) {
-  Result<sandbox::CommitOutcome> outcome = run.worktrees->CommitAll(
-      run.state.worktree, result.summary, {.name = "Macrohard", .email = "macrohard@localhost"});
+int FinishSubmitted(SolveRun& run, const agent::SessionResult& result,
+                    const std::optional<std::vector<std::string>>& only) {
+  Result<sandbox::CommitOutcome> outcome =
+      run.worktrees->CommitAll(run.state.worktree, result.summary,
+                               {.name = "Macrohard", .email = "macrohard@localhost"}, only);
   if (!outcome.ok()) {
     std::fprintf(stderr, "macrohard solve: submitted, but the commit failed: %s\n",
                  outcome.error().ToString().c_str());
@@ -320,13 +324,14 @@ int FinishSubmitted(SolveRun& run, const agent::SessionResult& result) {
   return 0;
 }
 
-int Report(SolveRun& run, const agent::SessionResult& result) {
+int Report(SolveRun& run, const agent::SessionResult& result,
+           const std::optional<std::vector<std::string>>& only) {
   const agent::SessionTotals& t = result.totals;
   std::printf("%lld steps, %s tokens, $%.4f\n", static_cast<long long>(t.steps),
               FormatCount(t.tokens()).c_str(), t.cost_usd);
   switch (result.outcome) {
     case agent::Outcome::kSubmitted:
-      return FinishSubmitted(run, result);
+      return FinishSubmitted(run, result, only);
     case agent::Outcome::kBlocked:
       std::fprintf(stderr, "macrohard solve: blocked: the agent asks: %s\n",
                    result.question.c_str());
@@ -336,6 +341,19 @@ int Report(SolveRun& run, const agent::SessionResult& result) {
                    result.status.ToString().c_str(), run.session_id.c_str());
       return kExitFailed;
   }
+}
+
+// The replay model, warning on stdout (between the step lines, in order) for each replayed
+// command whose exit code differs from the recorded one.
+std::unique_ptr<llm::Model> MakeReplayModel(const agent::Trajectory& trajectory,
+                                            agent::ReplayModel** out) {
+  auto model =
+      std::make_unique<agent::ReplayModel>(trajectory, [](const agent::ExitCodeMismatch& m) {
+        std::printf("%s\n", agent::DescribeMismatch(m).c_str());
+        std::fflush(stdout);
+      });
+  *out = model.get();
+  return model;
 }
 
 int Fail(int code, const Status& status) {
@@ -349,11 +367,8 @@ int RunSolve(const SolveFlags& flags) {
   if (!user_config.ok()) return Fail(kExitUsage, user_config.error());
   Result<std::string> task = ReadTask(flags);
   if (!task.ok()) return Fail(kExitUsage, task.error());
-  if (flags.resume.empty() && (task->empty() || flags.model.empty())) {
-    return Fail(kExitUsage,
-                InvalidArgumentError("a new session needs --task (or --task-file) and --model"));
-  }
-  // Replays (docs/replay.md): the recording is the model, its cwd the default mount path.
+  // Replays (docs/replay.md): the recording is the model, its cwd the default mount path,
+  // its task the task unless one is given.
   std::optional<agent::Trajectory> replay;
   auto load_replay = [&replay](const std::string& name) -> Status {
     if (replay || !agent::IsReplayModelName(name)) return Status::Ok();
@@ -361,14 +376,21 @@ int RunSolve(const SolveFlags& flags) {
     return Status::Ok();
   };
   if (Status s = load_replay(flags.model); !s.ok()) return Fail(kExitUsage, s);
+  if (task->empty() && replay) *task = replay->task;
+  if (flags.resume.empty() && (task->empty() || flags.model.empty())) {
+    return Fail(kExitUsage,
+                InvalidArgumentError("a new session needs --task (or --task-file) and "
+                                     "--model; a replay's recording may give the task"));
+  }
   // A new session's model is made before anything else, so that an unusable one (an
   // unknown provider, a missing key) leaves no workspace, branch or store behind.
   ModelRuntime runtime;
   std::unique_ptr<llm::Model> model;
+  agent::ReplayModel* replay_model = nullptr;  // Owned by `model`.
   auto make_model = [&](const std::string& name) -> Status {
     if (model) return Status::Ok();
     if (replay) {
-      model = agent::MakeReplayModel(*replay);
+      model = MakeReplayModel(*replay, &replay_model);
       return Status::Ok();
     }
     ASSIGN_OR_RETURN(model, runtime.MakeModel(name, *user_config));
@@ -412,7 +434,14 @@ int RunSolve(const SolveFlags& flags) {
   std::fflush(stdout);
   (*session)->set_step_callback(PrintStep);
   agent::SessionResult result = agent::RunSession(**session, interrupts.token());
-  int code = Report(run, result);
+  // A replay whose recorded submission names its files commits only those (docs/replay.md).
+  std::optional<std::vector<std::string>> only;
+  if (replay) only = agent::RecordedSubmissionPaths(*replay);
+  int code = Report(run, result, only);
+  if (replay_model != nullptr) {
+    std::printf(
+        "%s", agent::ExitCodeSummary(replay_model->compared(), replay_model->mismatches()).c_str());
+  }
   if (replay && code == 0) {
     const sandbox::Worktree& wt = run.state.worktree;
     std::printf("%s",

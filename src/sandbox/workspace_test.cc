@@ -212,3 +212,23 @@ TEST_F(WorkspaceTest, FilesTheAgentMakesAreOwnedByUsOnTheHost) {
 
 }  // namespace
 }  // namespace mh::sandbox
+
+namespace mh::sandbox {
+namespace {
+
+TEST_F(WorkspaceTest, CommitCanBeLimitedToNamedPaths) {
+  ASSERT_TRUE(Agent("echo fix > src/m.py && echo s > scratch.py && echo t > a.txt").ok());
+  Result<CommitOutcome> outcome = manager_->CommitAll(
+      ws_, "only the fix", kSystem, std::vector<std::string>{"src/m.py", "missing.txt"});
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_TRUE(outcome->committed);
+  Result<std::vector<std::string>> changed = manager_->ChangedFiles("main", "agent/s1");
+  ASSERT_TRUE(changed.ok());
+  EXPECT_EQ(*changed, (std::vector<std::string>{"M\tsrc/m.py"}));
+  Result<std::vector<std::string>> left = manager_->UncommittedFiles(ws_);
+  ASSERT_TRUE(left.ok());
+  EXPECT_EQ(*left, (std::vector<std::string>{"a.txt", "scratch.py"}));
+}
+
+}  // namespace
+}  // namespace mh::sandbox

@@ -267,22 +267,35 @@ Status WorktreeManager::Clone(const Worktree& worktree, const std::string& commi
   return WriteRepoFile(worktree.git_dir, "info/exclude", excludes);
 }
 
-Result<CommitOutcome> WorktreeManager::CommitAll(const Worktree& worktree,
-                                                 const std::string& message,
-                                                 const GitIdentity& author) {
+Result<CommitOutcome> WorktreeManager::CommitAll(
+    const Worktree& worktree, const std::string& message, const GitIdentity& author,
+    const std::optional<std::vector<std::string>>& only) {
   if (author.name.empty() || author.email.empty()) {
     return InvalidArgumentError("a commit needs an author name and email");
   }
   ASSIGN_OR_RETURN(std::string before, ResolveCommit("refs/heads/" + worktree.branch));
   std::vector<std::string> env = IdentityEnv(author);
   env.push_back("MH_MESSAGE=" + message);
-  ASSIGN_OR_RETURN(ProcessResult committed, InWorkspace(worktree, R"(set -e
-git add -A -- .
-if git rev-parse -q --verify MERGE_HEAD >/dev/null || ! git diff --cached --quiet; then
+  std::string listed;
+  if (only) {
+    env.push_back("GIT_LITERAL_PATHSPECS=1");
+    for (const std::string& path : *only) listed += path + '\0';
+  }
+  // Stage everything, or only the named paths that exist or are tracked.
+  std::string script = only ? R"(set -e
+while IFS= read -r -d '' p; do
+  if [ -e "$p" ] || [ -L "$p" ] || git ls-files --error-unmatch -- "$p" >/dev/null 2>&1; then
+    git add -A -- "$p"
+  fi
+done
+)"
+                            : "set -e\ngit add -A -- .\n";
+  script +=
+      R"(if git rev-parse -q --verify MERGE_HEAD >/dev/null || ! git diff --cached --quiet; then
   git commit --quiet --no-verify -m "$MH_MESSAGE"
 fi
-git rev-parse --verify HEAD)",
-                                                        env));
+git rev-parse --verify HEAD)";
+  ASSIGN_OR_RETURN(ProcessResult committed, InWorkspace(worktree, script, env, listed));
   if (!committed.ok()) return GitFailure("commit (in the workspace)", committed);
   std::string head = Trim(committed.stdout_text);
   if (!IsFullHash(head)) return InternalError("the workspace's HEAD is not a commit: " + head);
@@ -511,6 +524,19 @@ Result<std::vector<std::string>> WorktreeManager::IgnoredFiles(const Worktree& w
       InWorkspace(worktree, "git ls-files --others --ignored --exclude-standard --directory -z"));
   if (!listed.ok()) return GitFailure("ls-files (in the workspace)", listed);
   std::vector<std::string> paths = SplitNul(listed.stdout_text);
+  std::sort(paths.begin(), paths.end());
+  return paths;
+}
+
+Result<std::vector<std::string>> WorktreeManager::UncommittedFiles(const Worktree& worktree) {
+  ASSIGN_OR_RETURN(
+      ProcessResult listed,
+      InWorkspace(worktree, "git status --porcelain=v1 -z --no-renames --untracked-files=all"));
+  if (!listed.ok()) return GitFailure("status (in the workspace)", listed);
+  std::vector<std::string> paths;
+  for (const std::string& entry : SplitNul(listed.stdout_text)) {
+    if (entry.size() > 3) paths.push_back(entry.substr(3));
+  }
   std::sort(paths.begin(), paths.end());
   return paths;
 }

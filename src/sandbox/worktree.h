@@ -24,6 +24,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -125,8 +126,11 @@ class WorktreeManager {
   // it always commits, concluding the merge with a merge commit even when the resolved
   // tree equals HEAD. Errors: kInternal with git's words when the agent left its
   // repository unusable (e.g. deleted .git).
+  // `only`: stage just these paths (literally, where they exist or are tracked), for
+  // a replay whose recorded submission names its files; the rest stays out.
   Result<CommitOutcome> CommitAll(const Worktree& worktree, const std::string& message,
-                                  const GitIdentity& author);
+                                  const GitIdentity& author,
+                                  const std::optional<std::vector<std::string>>& only = {});
 
   // The change: `git diff --binary <base> <branch head>` (commit first to include
   // the agent's latest edits).
@@ -197,6 +201,9 @@ class WorktreeManager {
   // Untracked files git leaves out of CommitAll in the workspace (ignored ones), as
   // directories where a whole directory is ignored, sorted.
   Result<std::vector<std::string>> IgnoredFiles(const Worktree& worktree);
+
+  // Paths with changes that are not committed in the workspace (git status), sorted.
+  Result<std::vector<std::string>> UncommittedFiles(const Worktree& worktree);
 
   // Paths that differ between two commits of the repository, with git's status letter
   // ("M\tsrc/a.c"), sorted by path.

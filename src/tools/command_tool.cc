@@ -13,7 +13,7 @@ using internal::BasicTool;
 // The whole environment of a command: nothing of ours (API keys) is passed on.
 const std::vector<std::string>& CommandEnvironment() {
   static const std::vector<std::string> env = {
-      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/run/macrohard/bin",
       "LANG=C.UTF-8",
       "TERM=dumb",
       "PAGER=cat",

@@ -70,7 +70,8 @@ void RepoTest::MakeRepo(const std::string& prefix,
   fs::create_directories(repo_);
   ASSERT_EQ(Git({"init", "-q", "-b", "main"}), 0);
   for (const auto& [path, text] : files) {
-    std::ofstream(repo_ / path) << text;
+    fs::create_directories((repo_ / path).parent_path());
+    std::ofstream(repo_ / path, std::ios::binary) << text;
     ASSERT_EQ(Git({"add", path}), 0);
   }
   ASSERT_EQ(Git({"commit", "-q", "-m", "initial"}), 0);

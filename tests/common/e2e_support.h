@@ -42,7 +42,8 @@ int RunProcess(const std::vector<std::string>& argv, const std::filesystem::path
 // commit holds the files given to MakeRepo. Removes the directory afterwards.
 class RepoTest : public ::testing::Test {
  protected:
-  // `prefix` names the directory with the test's name and our pid.
+  // `prefix` names the directory with the test's name and our pid. Paths may name
+  // subdirectories (made as needed); contents are written byte for byte.
   void MakeRepo(const std::string& prefix,
                 const std::vector<std::pair<std::string, std::string>>& files);
   void TearDown() override;

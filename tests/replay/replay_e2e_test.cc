@@ -176,6 +176,41 @@ TEST_F(ReplayTest, ADifferentOutcomeIsReportedWithADiffstat) {
                       "  notes.txt: recorded absent, produced +1 -0\n"),
             std::string::npos)
       << out_;
+  // Then the hunks that differ: the recorded patch of hello.py is missing from the produced.
+  EXPECT_NE(out_.find("  --- recorded hello.py\n"
+                      "  +++ produced hello.py\n"
+                      "  @@ -1,7 +0,0 @@\n"
+                      "  -diff --git a/hello.py b/hello.py\n"),
+            std::string::npos)
+      << out_;
+  EXPECT_NE(out_.find("  +++ produced notes.txt\n"), std::string::npos) << out_;
+}
+
+TEST_F(ReplayTest, ACommandThatNowExitsDifferentlyIsWarnedAboutAndCounted) {
+  Json messages = {Msg("system", "s"),
+                   Msg("user", "Fix the greeting."),
+                   Msg("assistant", Action("sed -i 's/hello/hello world/' hello.py")),
+                   Msg("user", "<returncode>0</returncode>\n<output>\n</output>"),
+                   Msg("assistant", Action("test -f setup.py")),
+                   Msg("user", "<returncode>0</returncode>\n<output>\n</output>"),
+                   Msg("assistant", Action(kSubmitCommand))};
+  std::string path = WriteTrajectory(
+      {{"trajectory_format", "mini-swe-agent-1"}, {"info", Info()}, {"messages", messages}});
+  std::vector<std::string> argv = {MH_MACROHARD_PATH, "solve",   "--repo",
+                                   repo_.string(),    "--model", "replay:" + path,
+                                   "--session-id",    "ses_rc"};
+  ASSERT_EQ(RunProcess(argv, dir_ / "out", dir_ / "err"), 0) << ReadFile(dir_ / "err");
+  out_ = ReadFile(dir_ / "out");
+  // No --task-file: the task is the recording's. The warning comes between the step lines.
+  EXPECT_NE(out_.find("step 2  run_command  "), std::string::npos) << out_;
+  EXPECT_NE(out_.find("replay: step 2: exit code 1, recorded exit code 0: test -f setup.py\n"
+                      "step 3  submit"),
+            std::string::npos)
+      << out_;
+  EXPECT_NE(out_.find("replay: 1 of 2 commands exited differently from the recording (steps 2)"),
+            std::string::npos)
+      << out_;
+  EXPECT_NE(out_.find("replay: the diff is identical"), std::string::npos) << out_;
 }
 
 TEST_F(ReplayTest, BadTrajectoriesAreRefusedBeforeAnythingRuns) {
@@ -207,6 +242,8 @@ TEST_F(ReplayTest, ARecordedMacrohardSessionReplaysWithoutTheModelServer) {
   std::string store = (repo_ / ".git" / "macrohard" / "solve.db").string();
   ASSERT_EQ(Solve("replay:" + store + "#ses_rec", "ses_again"), 0) << out_ << err_;
   EXPECT_NE(out_.find("step 2  run_command"), std::string::npos) << out_;
+  EXPECT_NE(out_.find("replay: every command exited as recorded (1 compared)"), std::string::npos)
+      << out_;
   EXPECT_NE(out_.find("replay: the diff is identical to the recorded one (2 files, +2 -2)"),
             std::string::npos)
       << out_ << err_;
