@@ -43,6 +43,7 @@ constexpr int kGroupFd = 5;
 // Names of the staged binds (RunAs) under the stage directory.
 constexpr char kWorktreeStage[] = "w";
 std::string ReadOnlyStage(size_t i) { return "r" + std::to_string(i); }
+std::string BindStage(size_t i) { return "b" + std::to_string(i); }
 
 std::string ReadFileOr(const std::string& path, const std::string& fallback) {
   std::ifstream in(path, std::ios::binary);
@@ -121,6 +122,14 @@ Result<Sandbox> Sandbox::Create(SandboxConfig config) {
       return InvalidArgumentError("read-only bind must be an absolute path: '" + path + "'");
     }
   }
+  for (const SandboxBind& bind : config.binds) {
+    if (bind.source.empty() || bind.source[0] != '/' || bind.target.empty() ||
+        bind.target[0] != '/') {
+      return InvalidArgumentError("a bind needs absolute paths: '" + bind.source + "' at '" +
+                                  bind.target + "'");
+    }
+    if (!fs::exists(bind.source, ec)) return NotFoundError("bind source missing: " + bind.source);
+  }
   if (access(config.bwrap_path.c_str(), X_OK) != 0) {
     return NotFoundError("bubblewrap not found at " + config.bwrap_path +
                          " (Debian package bubblewrap)");
@@ -176,6 +185,11 @@ std::vector<std::string> Sandbox::FilesystemArgs() const {
   // Last, so that a mount point under /tmp lands on the private /tmp.
   Add(args, {"--bind", staged ? config_.stage_dir + "/" + kWorktreeStage : config_.worktree,
              config_.mount_point});
+  for (size_t i = 0; i < config_.binds.size(); ++i) {
+    const SandboxBind& bind = config_.binds[i];
+    Add(args, {bind.writable ? "--bind" : "--ro-bind",
+               staged ? config_.stage_dir + "/" + BindStage(i) : bind.source, bind.target});
+  }
   return args;
 }
 
@@ -196,14 +210,27 @@ Result<ProcessSpec> Sandbox::Wrap(const ProcessSpec& spec) const {
   // After /etc is bound, so that the sandbox's passwd and group cover the host's.
   if (Privileged()) RETURN_IF_ERROR(AddIdentity(wrapped));
   Add(wrapped.argv, {"--chdir", cwd, "--clearenv"});
-  for (size_t i = 0; i < spec.env.size(); ++i) {
-    const std::string& entry = spec.env[i];
+  std::vector<std::string> env = spec.env;
+  for (const std::string& entry : config_.env_overrides) {
+    std::string prefix = entry.substr(0, entry.find('=') + 1);
+    std::erase_if(env, [&](const std::string& e) { return e.rfind(prefix, 0) == 0; });
+    env.push_back(entry);
+  }
+  for (size_t i = 0; i < env.size(); ++i) {
+    const std::string& entry = env[i];
     size_t eq = entry.find('=');
     // The entry itself is not quoted: it may hold a value that must not be logged.
     if (eq == std::string::npos || eq == 0) {
       return InvalidArgumentError("environment entry #" + std::to_string(i) + " is not NAME=value");
     }
-    Add(wrapped.argv, {"--setenv", entry.substr(0, eq), entry.substr(eq + 1)});
+    std::string name = entry.substr(0, eq);
+    std::string value = entry.substr(eq + 1);
+    if (name == "PATH") {
+      for (auto dir = config_.path_prefix.rbegin(); dir != config_.path_prefix.rend(); ++dir) {
+        value = *dir + (value.empty() ? "" : ":") + value;
+      }
+    }
+    Add(wrapped.argv, {"--setenv", name, value});
   }
   wrapped.argv.push_back("--");
   wrapped.argv.insert(wrapped.argv.end(), spec.argv.begin(), spec.argv.end());
@@ -228,6 +255,10 @@ Status Sandbox::AddIdentity(ProcessSpec& wrapped) const {
   wrapped.run_as.mounts.push_back({config_.worktree, kWorktreeStage, false});
   for (size_t i = 0; i < config_.extra_read_only.size(); ++i) {
     wrapped.run_as.mounts.push_back({config_.extra_read_only[i], ReadOnlyStage(i), true});
+  }
+  for (size_t i = 0; i < config_.binds.size(); ++i) {
+    const SandboxBind& bind = config_.binds[i];
+    wrapped.run_as.mounts.push_back({bind.source, BindStage(i), !bind.writable});
   }
   ASSIGN_OR_RETURN(auto identity, IdentityFiles(config_.host_uid, config_.host_gid));
   wrapped.child_files.push_back({identity.first, kPasswdFd});

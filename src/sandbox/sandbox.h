@@ -36,12 +36,25 @@ namespace mh::sandbox {
 // /etc/passwd on Debian, the "nonroot" user of distroless images.
 inline constexpr uint32_t kDefaultSandboxUid = 65532;
 
+struct SandboxBind {
+  std::string source;  // Host path; must exist.
+  std::string target;  // Absolute path inside.
+  bool writable = false;
+};
+
 struct SandboxConfig {
   std::string worktree;     // Host directory, bound read-write. Must exist.
   std::string mount_point;  // Absolute path inside; empty means the worktree's path.
   bool network = false;     // Share the host network namespace.
   // Host paths bound read-only at the same path (toolchains, a git common dir).
   std::vector<std::string> extra_read_only;
+  // Host paths bound at paths of their own, after the worktree (so a target may lie
+  // inside it): a company's environment (environment.h).
+  std::vector<SandboxBind> binds;
+  // Directories put in front of the command's PATH (a company's installed tools).
+  std::vector<std::string> path_prefix;
+  // NAME=value entries that every command gets, over what its spec says.
+  std::vector<std::string> env_overrides;
   // Applied to every command unless its ProcessSpec sets a limit itself.
   ResourceLimits default_limits{.max_processes = 256,
                                 .memory_bytes = 2ull << 30,

@@ -528,6 +528,15 @@ Result<std::vector<std::string>> WorktreeManager::IgnoredFiles(const Worktree& w
   return paths;
 }
 
+Result<std::optional<std::string>> WorktreeManager::FileAt(const std::string& commit,
+                                                           const std::string& path) {
+  ASSIGN_OR_RETURN(std::string hash, ResolveCommit(commit));
+  if (!ValidRepoPath(path)) return std::optional<std::string>();
+  ASSIGN_OR_RETURN(ProcessResult blob, GitAllowFailure({"cat-file", "blob", hash + ":" + path}));
+  if (!blob.ok()) return std::optional<std::string>();
+  return std::optional<std::string>(std::move(blob.stdout_text));
+}
+
 Result<std::vector<std::string>> WorktreeManager::UncommittedFiles(const Worktree& worktree) {
   ASSIGN_OR_RETURN(
       ProcessResult listed,

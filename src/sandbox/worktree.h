@@ -194,6 +194,10 @@ class WorktreeManager {
   // Removing a worktree that is already gone is not an error.
   Status Remove(const Worktree& worktree);
 
+  // The workspace Add(name, branch, base) makes, without making it (for Remove()).
+  Worktree Describe(const std::string& name, const std::string& branch,
+                    const std::string& base) const;
+
   // Undoes Add() for a workspace nobody worked in: removes it and deletes its branch
   // when the branch is still at its base (work on it is never thrown away).
   Status Discard(const Worktree& worktree);
@@ -201,6 +205,10 @@ class WorktreeManager {
   // Untracked files git leaves out of CommitAll in the workspace (ignored ones), as
   // directories where a whole directory is ignored, sorted.
   Result<std::vector<std::string>> IgnoredFiles(const Worktree& worktree);
+
+  // The content of `path` at `commit` in the repository; nullopt when it has no such
+  // file. Errors: kNotFound when `commit` names no commit.
+  Result<std::optional<std::string>> FileAt(const std::string& commit, const std::string& path);
 
   // Paths with changes that are not committed in the workspace (git status), sorted.
   Result<std::vector<std::string>> UncommittedFiles(const Worktree& worktree);
@@ -223,8 +231,6 @@ class WorktreeManager {
   Result<ProcessResult> InWorkspace(const Worktree& worktree, const std::string& script,
                                     const std::vector<std::string>& env = {},
                                     const std::string& stdin_text = "");
-  Worktree Describe(const std::string& name, const std::string& branch,
-                    const std::string& base) const;
   // Makes a workspace at `path` on a new branch `branch` at `commit` (a full hash).
   Status Clone(const Worktree& worktree, const std::string& commit);
   // Points the repository's branch at the workspace's commit `head`, bringing over
