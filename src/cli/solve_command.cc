@@ -23,6 +23,8 @@
 #include "base/json.h"
 #include "cli/commands.h"
 #include "cli/runtime.h"
+#include "company/charter.h"
+#include "sandbox/environment.h"
 #include "sandbox/process.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/worktree.h"
@@ -60,6 +62,8 @@ struct SolveFlags {
   int64_t max_wall_seconds = 0;
   int64_t context_window = 128'000;
   bool no_stream = false;
+  std::vector<std::string> setup;         // --setup: set-up commands (with the network).
+  std::vector<std::string> setup_inputs;  // --setup-input: files the set-up depends on.
 };
 
 // What solve keeps in the session record to resume: the worktree and the model.
@@ -170,6 +174,7 @@ struct SolveRun {
   std::unique_ptr<store::Store> store;
   std::unique_ptr<sandbox::RealProcessRunner> runner;
   std::unique_ptr<sandbox::WorktreeManager> worktrees;
+  std::unique_ptr<sandbox::Environment> environment;
   SolveState state;
   std::string session_id;
   std::unique_ptr<sandbox::SandboxedRunner> sandboxed;
@@ -195,6 +200,42 @@ Status OpenStoreAndWorktrees(const SolveFlags& flags, SolveRun& run) {
                    sandbox::WorktreeManager::Create(*run.runner, repo,
                                                     (state_dir / "worktrees").string(), options));
   run.state.repo = repo;
+  run.environment = std::make_unique<sandbox::Environment>((state_dir / "env").string());
+  return Status::Ok();
+}
+
+// The set-up: --setup flags, else [environment] in the repository's macrohard.toml.
+Result<sandbox::EnvironmentSpec> SetupSpec(const SolveFlags& flags, const std::string& repo) {
+  sandbox::EnvironmentSpec spec;
+  fs::path file = fs::path(repo) / "macrohard.toml";
+  std::error_code ec;
+  if (flags.setup.empty() && fs::exists(file, ec)) {
+    ASSIGN_OR_RETURN(spec, company::LoadEnvironment(file.string()));
+  }
+  if (!flags.setup.empty()) spec.setup = flags.setup;
+  spec.inputs.insert(spec.inputs.end(), flags.setup_inputs.begin(), flags.setup_inputs.end());
+  return spec;
+}
+
+// Runs the set-up when its stamp at the session's base is not the current one.
+Status PrepareEnvironment(const SolveFlags& flags, SolveRun& run) {
+  ASSIGN_OR_RETURN(sandbox::EnvironmentSpec spec, SetupSpec(flags, run.state.repo));
+  std::vector<std::string> missing = sandbox::MissingPackages(*run.runner, spec.packages);
+  for (const std::string& name : missing) {
+    std::fprintf(stderr, "macrohard solve: the repository needs the Debian package %s\n",
+                 name.c_str());
+  }
+  if (spec.empty()) return Status::Ok();
+  const std::string& base = run.state.worktree.base_commit;
+  ASSIGN_OR_RETURN(std::string stamp, run.environment->Stamp(spec, *run.worktrees, base));
+  if (run.environment->Current(stamp)) return Status::Ok();
+  std::printf("environment: running set-up (%zu commands, with the network)\n", spec.setup.size());
+  std::fflush(stdout);
+  Status prepared = run.environment->Prepare(spec, *run.worktrees, *run.runner, base, stamp, {});
+  if (!prepared.ok()) {
+    return FailedPreconditionError(prepared.message() +
+                                   "\n(the whole log: " + run.environment->dir() + "/setup.log)");
+  }
   return Status::Ok();
 }
 
@@ -222,11 +263,11 @@ Status PrepareResume(const SolveFlags& flags, SolveRun& run) {
 
 Status MakeTools(SolveRun& run) {
   const sandbox::Worktree& wt = run.state.worktree;
-  ASSIGN_OR_RETURN(
-      sandbox::Sandbox sandbox,
-      sandbox::Sandbox::Create({.worktree = wt.path,
+  sandbox::SandboxConfig config{.worktree = wt.path,
                                 .mount_point = run.state.mount_path,
-                                .extra_read_only = sandbox::WorkspaceReadOnlyPaths(wt)}));
+                                .extra_read_only = sandbox::WorkspaceReadOnlyPaths(wt)};
+  run.environment->Apply(config);
+  ASSIGN_OR_RETURN(sandbox::Sandbox sandbox, sandbox::Sandbox::Create(std::move(config)));
   run.sandboxed = std::make_unique<sandbox::SandboxedRunner>(*run.runner, std::move(sandbox));
   RETURN_IF_ERROR(tools::RegisterBuiltinTools(run.registry));
   ASSIGN_OR_RETURN(run.tool_context,
@@ -415,6 +456,7 @@ int RunSolve(const SolveFlags& flags) {
       return 0;
     }
   }
+  if (prepared.ok()) prepared = PrepareEnvironment(flags, run);
   if (prepared.ok()) prepared = MakeTools(run);
   if (prepared.ok()) prepared = make_model(run.state.model);
   if (!prepared.ok()) {
@@ -477,6 +519,12 @@ Command RegisterSolve(CLI::App& app) {
                   "seconds in model calls and tools before giving up (0: no limit)");
   sub->add_option("--context-window", flags->context_window, "the model's context in tokens");
   sub->add_flag("--no-stream", flags->no_stream, "ask for whole replies instead of streams");
+  sub->add_option("--setup", flags->setup,
+                  "a set-up command run once with the network before the agent starts, e.g. "
+                  "'pip install -r requirements.txt' (repeatable; default: [environment] in the "
+                  "repository's macrohard.toml)");
+  sub->add_option("--setup-input", flags->setup_inputs,
+                  "a file the set-up depends on: it runs again when the file changes");
   return {sub, [flags] { return RunSolve(*flags); }};
 }
 

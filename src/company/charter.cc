@@ -156,7 +156,21 @@ Status ReadKind(Reader& r, const std::string& kind, const toml::table& t, Charte
   return Status::Ok();
 }
 
+Status ReadEnvironment(Reader& r, const toml::table& root, sandbox::EnvironmentSpec& env) {
+  ASSIGN_OR_RETURN(const toml::table* table, r.Table(root, "environment"));
+  if (table == nullptr) return Status::Ok();
+  RETURN_IF_ERROR(r.file().CheckKnownKeys(*table, {"setup", "inputs", "packages"}));
+  if (const toml::node* setup = table->get("setup"); setup != nullptr && setup->is_string()) {
+    env.setup = {setup->as_string()->get()};
+  } else {
+    RETURN_IF_ERROR(r.Strings(*table, "setup", env.setup));
+  }
+  RETURN_IF_ERROR(r.Strings(*table, "inputs", env.inputs));
+  return r.Strings(*table, "packages", env.packages);
+}
+
 Status ReadSections(Reader& r, const toml::table& root, Charter& c) {
+  RETURN_IF_ERROR(ReadEnvironment(r, root, c.environment));
   ASSIGN_OR_RETURN(const toml::table* commands, r.Table(root, "commands"));
   if (commands != nullptr) {
     RETURN_IF_ERROR(r.file().CheckKnownKeys(*commands, {"build", "test", "timeout_seconds"}));
@@ -226,8 +240,9 @@ Status ReadTables(Reader& r, const toml::table& root, Charter& c) {
 namespace {
 
 Result<Charter> CharterFrom(const ConfigFile& file) {
-  RETURN_IF_ERROR(file.CheckKnownKeys(file.root(), {"company", "roles", "workflow", "commands",
-                                                    "budget", "concurrency", "policy"}));
+  RETURN_IF_ERROR(
+      file.CheckKnownKeys(file.root(), {"company", "roles", "workflow", "commands", "budget",
+                                        "concurrency", "policy", "environment"}));
   Charter charter = DefaultCharter("", "", "");
   Reader reader(file);
   RETURN_IF_ERROR(ReadTables(reader, file.root(), charter));
@@ -250,6 +265,15 @@ Result<Charter> ParseCharter(const std::string& text, const std::string& origin)
 Result<Charter> LoadCharter(const std::string& path) {
   ASSIGN_OR_RETURN(ConfigFile file, ConfigFile::Load(path));
   return CharterFrom(file);
+}
+
+Result<sandbox::EnvironmentSpec> LoadEnvironment(const std::string& path) {
+  ASSIGN_OR_RETURN(ConfigFile file, ConfigFile::Load(path));
+  RETURN_IF_ERROR(file.CheckKnownKeys(file.root(), {"environment"}));
+  Reader reader(file);
+  sandbox::EnvironmentSpec env;
+  RETURN_IF_ERROR(ReadEnvironment(reader, file.root(), env));
+  return env;
 }
 
 namespace {
@@ -285,7 +309,12 @@ std::string RenderCharterToml(const Charter& c) {
          "# [concurrency]\n# max_sessions = 16\n# workers = 0         # 0: one per core\n\n"
          "# [policy]\n# review_rounds = 3\n# acceptance_rounds = 3\n# merge_train = 1\n"
          "# network = false\n"
-         "# tag_prefix = \"v\"\n# first_version = \"0.1.0\"\n";
+         "# tag_prefix = \"v\"\n# first_version = \"0.1.0\"\n\n"
+         "# Set-up run once with the network before builds and tests (again when the\n"
+         "# commands or the inputs change); tools go under $MH_ENV, for example\n"
+         "# setup = [\"python3 -m venv $MH_ENV/venv\", \"pip install -r requirements.txt\"]\n"
+         "# [environment]\n# setup = []\n# inputs = []     # e.g. [\"requirements.txt\"]\n"
+         "# packages = []   # Debian packages the product needs\n";
   return out.str();
 }
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "sandbox/environment.h"
 
 namespace mh::company {
 
@@ -85,6 +86,9 @@ struct Charter {
   std::string tag_prefix = "v";
   std::string first_version = "0.1.0";
   bool network = false;  // Sandboxed commands may use the network.
+  // [environment]: set-up run once with the network before builds and tests (what it
+  // installs reaches every session and CI run), and the Debian packages the product needs.
+  sandbox::EnvironmentSpec environment;
 };
 
 // The default company for `brief`: seven roles, the default workflow, no budgets.
@@ -100,6 +104,11 @@ Result<Charter> ParseCharter(const std::string& text, const std::string& origin)
 // A company.toml that `macrohard new` writes: the charter's name, brief and model, with
 // the defaults shown as comments so a person can see what to override.
 std::string RenderCharterToml(const Charter& charter);
+
+// Reads an [environment] table (keys setup, inputs, packages; setup a string or an array
+// of strings) from the TOML file at `path`; a file without the table gives an empty spec.
+// For solve's macrohard.toml. Errors: kInvalidArgument "PATH:LINE: what".
+Result<sandbox::EnvironmentSpec> LoadEnvironment(const std::string& path);
 
 // The tool names a role may list.
 const std::vector<std::string>& KnownToolNames();

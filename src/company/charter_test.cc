@@ -75,6 +75,8 @@ TEST(CharterTest, BrokenFilesNameTheLine) {
        "company.toml:6: a gate is one of ci, review, merge, tag"},
       {"[company]\nname = \"a\"\n", "needs a brief"},
       {"[company\nname = 1\n", "company.toml:1"},
+      {"[company]\nname = \"a\"\nbrief = \"b\"\n[environment]\nsetup = 3\n", "company.toml:5"},
+      {"[company]\nname = \"a\"\nbrief = \"b\"\n[environment]\ninstall = []\n", "company.toml:5"},
   };
   for (const Case& c : cases) {
     Result<Charter> charter = ParseCharter(c.text, "company.toml");
@@ -82,6 +84,24 @@ TEST(CharterTest, BrokenFilesNameTheLine) {
     EXPECT_NE(charter.error().message().find(c.want), std::string::npos)
         << charter.error().message() << "\nwanted: " << c.want;
   }
+}
+
+TEST(CharterTest, EnvironmentTakesOneCommandOrSeveral) {
+  Result<Charter> one = ParseCharter(
+      "[company]\nname = \"a\"\nbrief = \"b\"\n[environment]\nsetup = \"npm ci\"\n"
+      "inputs = [\"package-lock.json\"]\npackages = [\"nodejs\"]\n",
+      "company.toml");
+  ASSERT_TRUE(one.ok()) << one.error().ToString();
+  EXPECT_EQ(one->environment.setup, std::vector<std::string>{"npm ci"});
+  EXPECT_EQ(one->environment.inputs, std::vector<std::string>{"package-lock.json"});
+  EXPECT_EQ(one->environment.packages, std::vector<std::string>{"nodejs"});
+  Result<Charter> several = ParseCharter(
+      "[company]\nname = \"a\"\nbrief = \"b\"\n[environment]\n"
+      "setup = [\"python3 -m venv $MH_ENV/venv\", \"pip install -r requirements.txt\"]\n",
+      "company.toml");
+  ASSERT_TRUE(several.ok()) << several.error().ToString();
+  EXPECT_EQ(several->environment.setup.size(), 2u);
+  EXPECT_TRUE(DefaultCharter("a", "b", "m").environment.empty());
 }
 
 TEST(CharterTest, RenderedFileParsesBackToTheSameCompany) {

@@ -159,6 +159,8 @@ Result<std::unique_ptr<Company>> Company::Open(const std::string& dir, CompanyDe
   auto impl = std::make_unique<Impl>(paths, std::move(charter), std::move(deps), id);
   ASSIGN_OR_RETURN(impl->worktrees_, sandbox::WorktreeManager::Create(*impl->deps_.runner,
                                                                       paths.repo, paths.worktrees));
+  impl->environment_ =
+      std::make_unique<sandbox::Environment>((fs::path(paths.state_dir) / "env").string());
   return std::unique_ptr<Company>(new Company(std::move(impl)));
 }
 
@@ -167,6 +169,44 @@ Company::~Company() = default;
 const Charter& Company::charter() const { return impl_->charter_; }
 const CompanyPaths& Company::paths() const { return impl_->paths_; }
 Result<RunReport> Company::Run(const RunOptions& options) { return impl_->Run(options); }
+
+Status Company::Impl::PrepareEnvironment() {
+  const sandbox::EnvironmentSpec& spec = charter_.environment;
+  std::vector<std::string> missing = sandbox::MissingPackages(*deps_.runner, spec.packages);
+  if (!missing.empty()) {
+    std::string names;
+    for (const std::string& name : missing) names += (names.empty() ? "" : " ") + name;
+    Say("environment: the product needs Debian packages this machine lacks: " + names +
+        " (apt-get install " + names + ")");
+  }
+  if (spec.empty()) return Status::Ok();
+  ASSIGN_OR_RETURN(environment_main_, worktrees_->ResolveCommit("main"));
+  ASSIGN_OR_RETURN(std::string stamp, environment_->Stamp(spec, *worktrees_, environment_main_));
+  if (environment_->Current(stamp)) return Status::Ok();
+  Say("environment: running set-up (" + std::to_string(spec.setup.size()) +
+      " commands, with the network)");
+  Status prepared = environment_->Prepare(spec, *worktrees_, *deps_.runner, environment_main_,
+                                          stamp, SandboxFor({}));
+  RETURN_IF_ERROR(
+      tracker_.Record("environment_setup",
+                      {{"stamp", stamp}, {"ok", prepared.ok()}, {"message", prepared.message()}}));
+  if (!prepared.ok()) {
+    return FailedPreconditionError(prepared.message() + "\n(the whole log: " + environment_->dir() +
+                                   "/setup.log; fix [environment] in company.toml, then run "
+                                   "again)");
+  }
+  Say("environment: ready");
+  return Status::Ok();
+}
+
+sandbox::SandboxConfig Company::Impl::SandboxFor(const sandbox::Worktree& worktree) const {
+  sandbox::SandboxConfig config{.worktree = worktree.path, .network = charter_.network};
+  if (!worktree.path.empty()) {
+    config.extra_read_only = sandbox::WorkspaceReadOnlyPaths(worktree);
+    environment_->Apply(config);
+  }
+  return config;
+}
 
 void Company::Impl::Say(const std::string& line) {
   if (options_.progress) options_.progress(line);
@@ -207,6 +247,11 @@ Result<RunReport> Company::Impl::Run(const RunOptions& options) {
   RETURN_IF_ERROR(TakeLease(*deps_.store, lease, holder_));
   RETURN_IF_ERROR(LoadLedger());
   RETURN_IF_ERROR(ReopenBlocked(/*retry_failed=*/true));
+  environment_->RemoveStale();  // Nothing runs yet: older generations can go.
+  if (Status env = PrepareEnvironment(); !env.ok()) {
+    (void)deps_.store->ReleaseLease(lease, holder_);
+    return env;
+  }
   int workers = charter_.workers > 0
                     ? charter_.workers
                     : std::clamp(4 * static_cast<int>(std::thread::hardware_concurrency()), 4, 16);

@@ -28,6 +28,7 @@
 #include "company/company.h"
 #include "company/tracker.h"
 #include "company/work_pool.h"
+#include "sandbox/environment.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/worktree.h"
 #include "tools/registry.h"
@@ -220,6 +221,12 @@ class Company::Impl {
 
   // --- ledger.cc ---
   Status LoadLedger();
+  // Runs the charter's [environment] set-up when its stamp at main is not the current
+  // one (company start, and after a merge moved main); names missing Debian packages.
+  // Errors: kFailedPrecondition when set-up fails, naming the command and the log.
+  Status PrepareEnvironment();
+  // A sandbox over `worktree` with the company's network policy and environment.
+  sandbox::SandboxConfig SandboxFor(const sandbox::Worktree& worktree) const;
   void OnStep(const std::string& role, const std::string& item, const agent::StepReport& step);
   void StopForBudget(const std::string& why);
 
@@ -229,6 +236,8 @@ class Company::Impl {
   Tracker tracker_;
   EventIndex index_{tracker_};
   std::unique_ptr<sandbox::WorktreeManager> worktrees_;
+  std::unique_ptr<sandbox::Environment> environment_;  // Thread-safe (environment.h).
+  std::string environment_main_;  // Main when the stamp was last checked (scheduler thread).
   std::unique_ptr<WorkPool> pool_;
   Ledger ledger_;
   RunOptions options_;

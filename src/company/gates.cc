@@ -93,10 +93,7 @@ GateResult Company::Impl::RunChecks(const sandbox::Worktree& worktree) {
     out.log = "no build or test commands are recorded yet; nothing to run";
     return out;
   }
-  Result<sandbox::Sandbox> sandbox =
-      sandbox::Sandbox::Create({.worktree = worktree.path,
-                                .network = charter_.network,
-                                .extra_read_only = sandbox::WorkspaceReadOnlyPaths(worktree)});
+  Result<sandbox::Sandbox> sandbox = sandbox::Sandbox::Create(SandboxFor(worktree));
   if (!sandbox.ok()) {
     out.log = sandbox.error().ToString();
     return out;

@@ -30,6 +30,12 @@ Result<bool> Company::Impl::PlanNewItems(const std::vector<store::WorkItem>& ite
 }
 
 Result<bool> Company::Impl::Tick() {
+  if (!charter_.environment.empty()) {
+    // A merge may have changed the set-up's inputs. Sandboxes already running keep the
+    // generation they started with.
+    Result<std::string> main = worktrees_->ResolveCommit("main");
+    if (main.ok() && *main != environment_main_) RETURN_IF_ERROR(PrepareEnvironment());
+  }
   ASSIGN_OR_RETURN(std::vector<store::WorkItem> items, tracker_.List());
   ASSIGN_OR_RETURN(bool planned, PlanNewItems(items));
   if (planned) {

@@ -125,8 +125,8 @@ Status Environment::Run(const std::vector<std::string>& commands, ProcessRunner&
     log += result.stdout_text;
     if (!result.ok()) {
       std::string how = result.timed_out ? "timed out" : "exit " + std::to_string(result.exit_code);
-      return FailedPreconditionError("environment set-up failed (" + how + "): " + command +
-                                     "\n" + Tail(result.stdout_text));
+      return FailedPreconditionError("environment set-up failed (" + how + "): " + command + "\n" +
+                                     Tail(result.stdout_text));
     }
   }
   return Status::Ok();
@@ -187,12 +187,12 @@ void Environment::AddGenerationTo(const std::string& root, const Generation& gen
     config.binds.push_back({root + "/tree/" + kept, inside + "/" + kept, false});
   }
   std::string env = kEnvironmentMount;
-  config.path_prefix.insert(config.path_prefix.end(),
-                            {env + "/bin", env + "/venv/bin", env + "/home/.local/bin",
-                             inside + "/node_modules/.bin"});
-  config.env_overrides.insert(config.env_overrides.end(),
-                              {"MH_ENV=" + env, "PYTHONUSERBASE=" + env + "/home/.local",
-                               "npm_config_cache=/tmp/.npm"});
+  config.path_prefix.insert(
+      config.path_prefix.end(),
+      {env + "/bin", env + "/venv/bin", env + "/home/.local/bin", inside + "/node_modules/.bin"});
+  config.env_overrides.insert(
+      config.env_overrides.end(),
+      {"MH_ENV=" + env, "PYTHONUSERBASE=" + env + "/home/.local", "npm_config_cache=/tmp/.npm"});
 }
 
 void Environment::Apply(SandboxConfig& config) const {

@@ -76,9 +76,9 @@ class Environment {
 
  private:
   struct Generation {
-    std::string name;                // Directory under dir_; empty: none.
+    std::string name;  // Directory under dir_; empty: none.
     std::string stamp;
-    std::vector<std::string> kept;   // Work tree paths, relative.
+    std::vector<std::string> kept;  // Work tree paths, relative.
   };
   Status Run(const std::vector<std::string>& commands, ProcessRunner& runner,
              const SandboxConfig& config, std::string& log) const;

@@ -82,10 +82,11 @@ TEST_F(EnvironmentTest, WhatSetUpInstallsReachesLaterSessionsReadOnly) {
   Environment env((dir_.path() / "env").string());
   Status prepared = Prepare(env);
   ASSERT_TRUE(prepared.ok()) << prepared.ToString();
-  ProcessResult result = InSession(
-      env, "envtool; cat node_modules/left-pad/installed.txt; cat $MH_ENV/home/cache.txt; "
-           "git status --short; touch node_modules/x 2>/dev/null || echo tree-ro; "
-           "touch $MH_ENV/x 2>/dev/null || echo env-ro");
+  ProcessResult result =
+      InSession(env,
+                "envtool; cat node_modules/left-pad/installed.txt; cat $MH_ENV/home/cache.txt; "
+                "git status --short; touch node_modules/x 2>/dev/null || echo tree-ro; "
+                "touch $MH_ENV/x 2>/dev/null || echo env-ro");
   EXPECT_EQ(result.stdout_text, "hello-from-env\nleft-pad==1\ncached\ntree-ro\nenv-ro\n")
       << result.stderr_text;
   // A second object over the same directory finds the generation again (a new run).

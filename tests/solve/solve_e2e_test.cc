@@ -202,3 +202,75 @@ TEST_F(SolveTest, KilledAtAnyStepResumesWithoutRepeatingRepliesOrCalls) {
 }
 
 }  // namespace
+
+namespace {
+
+// A user's repository without a .gitignore: the agent runs the tests (leaving
+// __pycache__), uses git itself (a commit of its own, a stash), and submits.
+TEST_F(SolveTest, CommitsWhatGitWouldAddAndSaysWhatItLeftOut) {
+  Json scenario = {
+      {"name", "junk-and-git"},
+      {"turns",
+       {Turn(0, Call("run_command",
+                     {{"command",
+                       "mkdir -p pkg/__pycache__ && echo 'def f(): return 1' > pkg/m.py && "
+                       "echo bytecode > pkg/__pycache__/m.cpython-311.pyc && git add pkg/m.py && "
+                       "git commit -qm 'agent: add f' && echo fix >> README && git stash -q && "
+                       "git stash pop -q && git status --short"}})),
+        {{"when", {{"tool_results", 1}, {"last_contains", " M README"}}},
+         {"tool_calls", {Call("submit", {{"summary", "Add f and fix README"}})}}}}}};
+  StartServer(scenario);
+  ASSERT_EQ(Solve({"--task", "add f", "--model", Model(), "--session-id", "ses_junk"}), 0)
+      << out_ << err_;
+  std::string files;
+  Git({"ls-tree", "-r", "--name-only", "macrohard/ses_junk"}, &files);
+  EXPECT_EQ(files, "README\npkg/m.py\n") << "no bytecode committed";
+  std::string log;
+  Git({"log", "--format=%s", "main..macrohard/ses_junk"}, &log);
+  EXPECT_EQ(log, "Add f and fix README\nagent: add f\n") << "the agent's own commit is kept";
+  EXPECT_NE(out_.find("committed (2):\n  M\tREADME\n  A\tpkg/m.py\n"), std::string::npos) << out_;
+  EXPECT_NE(out_.find("left out (ignored by .gitignore or as build output) (1):\n"
+                      "  pkg/__pycache__/\n"),
+            std::string::npos)
+      << out_;
+}
+
+TEST_F(SolveTest, SetUpRunsOnceWithTheNetworkAndTheAgentUsesWhatItInstalled) {
+  Json scenario = {{"name", "setup"},
+                   {"turns",
+                    {Turn(0, Call("run_command", {{"command", "greet && cat vendor/dep.txt"}})),
+                     {{"when", {{"tool_results", 1}, {"last_contains", "hello from setup"}}},
+                      {"tool_calls", {Call("submit", {{"summary", "checked"}})}}}}}};
+  StartServer(scenario);
+  std::vector<std::string> setup = {
+      "--setup",
+      "mkdir -p $MH_ENV/bin && printf '#!/bin/sh\\necho hello from setup\\n' > "
+      "$MH_ENV/bin/greet && chmod +x $MH_ENV/bin/greet",
+      "--setup",
+      "mkdir -p vendor && echo dependency > vendor/dep.txt && echo vendor/ > "
+      ".git/info/exclude"};
+  std::vector<std::string> args = {"--task", "check", "--model", Model(), "--session-id", "ses_s1"};
+  args.insert(args.end(), setup.begin(), setup.end());
+  ASSERT_EQ(Solve(args), 0) << out_ << err_;
+  EXPECT_NE(out_.find("environment: running set-up (2 commands, with the network)"),
+            std::string::npos)
+      << out_;
+  EXPECT_EQ(server_->requests().size(), 2u);
+  // The second session finds the set-up done.
+  StartServer(scenario);
+  args = {"--task", "check", "--model", Model(), "--session-id", "ses_s2"};
+  args.insert(args.end(), setup.begin(), setup.end());
+  ASSERT_EQ(Solve(args), 0) << out_ << err_;
+  EXPECT_EQ(out_.find("environment: running set-up"), std::string::npos) << out_;
+}
+
+TEST_F(SolveTest, AnUnusableModelLeavesNothingBehind) {
+  int code = Solve({"--task", "x", "--model", "nosuchprovider/some-model"});
+  EXPECT_EQ(code, 2) << out_ << err_;
+  std::string branches;
+  Git({"branch", "--list"}, &branches);
+  EXPECT_EQ(branches, "* main\n");
+  EXPECT_FALSE(fs::exists(repo_ / ".git" / "macrohard")) << "no store, no workspace";
+}
+
+}  // namespace
