@@ -132,4 +132,37 @@ TEST_F(RealTrajectoryTest, DeepSeekToolCallRunCommitsOnlyThePathsItsPatchNames) 
   EXPECT_EQ(files, "django/contrib/auth/validators.py\n") << out_ << err_;
 }
 
+// DeepSeek on django__django-11039 (sqlmigrate wraps its output in BEGIN/COMMIT even where
+// DDL cannot be rolled back), mini-swe-agent 2.2.7, format 1.1: edits sqlmigrate.py with two
+// `sed -i` line edits after keeping a backup, writes six scratch scripts, and at step 36 runs
+// `git diff -- ./django/core/management/commands/sqlmigrate.py > patch.txt && cat patch.txt`
+// (a `./` pathspec, from the mount path) before submitting `cat patch.txt`.
+TEST_F(RealTrajectoryTest, DeepSeekToolCallRunOnDjango11039ReproducesItsSubmissionByteForByte) {
+  MakeRepo("replay_real", FixtureFiles("django__django-11039"));
+  fs::path t = kData / "trajectories" / "django__django-11039.deepseek-chat.mini-2.2.7.traj.json";
+  ASSERT_EQ(Replay(t, "ses_sqlmigrate"), 0) << out_ << err_;
+  EXPECT_TRUE(Has("replay: the diff is identical to the recorded one (1 file, +2 -2)")) << out_;
+  EXPECT_EQ(BranchDiff("macrohard/ses_sqlmigrate", {"django/core/management/commands/sqlmigrate.py"}),
+            Submission(t));
+  // Only the file the agent's patch names is committed; its backup and scripts are listed.
+  std::string files;
+  Git({"diff", "--name-only", "main", "macrohard/ses_sqlmigrate"}, &files);
+  EXPECT_EQ(files, "django/core/management/commands/sqlmigrate.py\n") << out_;
+  EXPECT_TRUE(Has("  django/core/management/commands/sqlmigrate.py.backup\n")) << out_;
+}
+
+// The same run's git step: `git diff -- ./FILE > patch.txt && cat patch.txt` exits 0 as
+// recorded (the sed edits before it, the cp of the backup and the cat -n checks too).
+TEST_F(RealTrajectoryTest, DeepSeekToolCallRunOnDjango11039RunsItsGitDiffAsRecorded) {
+  if (!GitWorksInSandbox()) GTEST_SKIP() << "step 36 (git diff > patch.txt) " << kGitDependency;
+  MakeRepo("replay_real", FixtureFiles("django__django-11039"));
+  fs::path t = kData / "trajectories" / "django__django-11039.deepseek-chat.mini-2.2.7.traj.json";
+  ASSERT_EQ(Replay(t, "ses_sqlmigrate_git"), 0) << out_ << err_;
+  EXPECT_FALSE(Has("replay: step 36:")) << "git diff runs as recorded\n" << out_;
+  for (const char* step : {"replay: step 3:", "replay: step 19:", "replay: step 21:",
+                           "replay: step 37:"}) {
+    EXPECT_FALSE(Has(step)) << step << " runs as recorded\n" << out_;
+  }
+}
+
 }  // namespace
