@@ -17,6 +17,7 @@ namespace mh::sandbox {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::LoopbackServer;
 using testing::TempDir;
 
 class EnvironmentTest : public ::testing::Test {
@@ -119,28 +120,9 @@ TEST_F(EnvironmentTest, SetUpRunsAgainOnlyWhenItsCommandsOrInputsChange) {
   EXPECT_NE(*env.Stamp(spec_, *worktrees_, "main"), *second) << "the commands changed";
 }
 
-// A listening socket on 127.0.0.1:0.
-class LoopbackServer {
- public:
-  LoopbackServer() : fd_(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof(addr);
-    EXPECT_EQ(bind(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-    EXPECT_EQ(listen(fd_.get(), 8), 0);
-    EXPECT_EQ(getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&addr), &len), 0);
-    port_ = ntohs(addr.sin_port);
-  }
-  int port() const { return port_; }
-
- private:
-  UniqueFd fd_;
-  int port_ = 0;
-};
-
 TEST_F(EnvironmentTest, OnlySetUpHasTheNetwork) {
   LoopbackServer server;
+  ASSERT_GT(server.port(), 0);
   std::string connect =
       "exec 3<>/dev/tcp/127.0.0.1/" + std::to_string(server.port()) + " && echo connected";
   spec_.setup = {connect + " > fetched.log", "mkdir -p .cache && mv fetched.log .cache/"};

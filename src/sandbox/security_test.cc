@@ -23,6 +23,7 @@ namespace mh::sandbox {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::LoopbackServer;
 using testing::MinimalEnv;
 using testing::ProcessAlive;
 using testing::TempDir;
@@ -152,33 +153,9 @@ TEST_F(SecurityTest, CannotReadTheOrchestratorsEnvironment) {
   EXPECT_EQ(result.stdout_text.find("MH_FAKE_API_KEY"), std::string::npos);
 }
 
-// A listening socket on 127.0.0.1:0 owned by the test.
-class LoopbackServer {
- public:
-  LoopbackServer() : fd_(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof(addr);
-    EXPECT_EQ(bind(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-    EXPECT_EQ(listen(fd_.get(), 8), 0);
-    EXPECT_EQ(getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&addr), &len), 0);
-    port_ = ntohs(addr.sin_port);
-  }
-  int port() const { return port_; }
-  // True when a client connected (the kernel completed a handshake).
-  bool Accepted() {
-    UniqueFd client(accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-    return client.valid();
-  }
-
- private:
-  UniqueFd fd_;
-  int port_ = 0;
-};
-
 TEST_F(SecurityTest, CannotConnectToALoopbackServerOutside) {
   LoopbackServer server;
+  ASSERT_GT(server.port(), 0);
   std::string connect =
       "exec 3<>/dev/tcp/127.0.0.1/" + std::to_string(server.port()) + " && echo connected";
   ProcessResult allowed = RunSandboxed(connect, /*network=*/true);

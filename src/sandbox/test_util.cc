@@ -1,6 +1,10 @@
 #include "sandbox/test_util.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
@@ -34,6 +38,30 @@ std::string ReadFileOrEmpty(const std::filesystem::path& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+LoopbackServer::LoopbackServer()
+    : fd_(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      listen(fd_, 8) != 0 || getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    return;
+  }
+  port_ = ntohs(addr.sin_port);
+}
+
+LoopbackServer::~LoopbackServer() {
+  if (fd_ >= 0) close(fd_);
+}
+
+bool LoopbackServer::Accepted() {
+  int client = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+  if (client < 0) return false;
+  close(client);
+  return true;
 }
 
 }  // namespace mh::sandbox::testing

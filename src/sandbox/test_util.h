@@ -31,4 +31,21 @@ std::vector<std::string> MinimalEnv();
 
 std::string ReadFileOrEmpty(const std::filesystem::path& path);
 
+// A listening socket on 127.0.0.1 with a port of the kernel's choice; port() is 0 when it
+// could not be made.
+class LoopbackServer {
+ public:
+  LoopbackServer();
+  ~LoopbackServer();
+  LoopbackServer(const LoopbackServer&) = delete;
+  LoopbackServer& operator=(const LoopbackServer&) = delete;
+  int port() const { return port_; }
+  // True when a client connected (the kernel completed a handshake); does not wait.
+  bool Accepted();
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
 }  // namespace mh::sandbox::testing
