@@ -85,6 +85,9 @@ struct Charter {
   std::string tag_prefix = "v";
   std::string first_version = "0.1.0";
   bool network = false;  // Sandboxed commands may use the network.
+  // Each workspace's disk (sandbox/workspace_disk.h), in MiB: writes past it fail with
+  // "No space left on device". 0: no quota.
+  int64_t workspace_disk_mib = 8192;
 };
 
 // The default company for `brief`: seven roles, the default workflow, no budgets.
