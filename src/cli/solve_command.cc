@@ -258,7 +258,8 @@ Status PrepareResume(const SolveFlags& flags, SolveRun& run) {
   if (run.state.repo != repo) {
     return InvalidArgumentError("session " + flags.resume + " belongs to " + run.state.repo);
   }
-  return Status::Ok();
+  // After a reboot the workspace's disk image is there but not mounted.
+  return run.worktrees->Remount(run.state.worktree.name);
 }
 
 Status MakeTools(SolveRun& run) {

@@ -195,13 +195,14 @@ Status ReadSections(Reader& r, const toml::table& root, Charter& c) {
   }
   ASSIGN_OR_RETURN(const toml::table* policy, r.Table(root, "policy"));
   if (policy != nullptr) {
-    RETURN_IF_ERROR(
-        r.file().CheckKnownKeys(*policy, {"review_rounds", "acceptance_rounds", "network",
-                                          "tag_prefix", "first_version", "merge_train"}));
+    RETURN_IF_ERROR(r.file().CheckKnownKeys(
+        *policy, {"review_rounds", "acceptance_rounds", "network", "tag_prefix", "first_version",
+                  "merge_train", "workspace_disk_mib"}));
     RETURN_IF_ERROR(r.Int(*policy, "merge_train", c.merge_train, 1));
     RETURN_IF_ERROR(r.Int(*policy, "review_rounds", c.max_review_rounds, 1));
     RETURN_IF_ERROR(r.Int(*policy, "acceptance_rounds", c.max_acceptance_rounds, 1));
     RETURN_IF_ERROR(r.Bool(*policy, "network", c.network));
+    RETURN_IF_ERROR(r.Int(*policy, "workspace_disk_mib", c.workspace_disk_mib, 0));
     RETURN_IF_ERROR(r.String(*policy, "tag_prefix", c.tag_prefix));
     RETURN_IF_ERROR(r.String(*policy, "first_version", c.first_version));
   }
@@ -309,6 +310,7 @@ std::string RenderCharterToml(const Charter& c) {
          "# [concurrency]\n# max_sessions = 16\n# workers = 0         # 0: one per core\n\n"
          "# [policy]\n# review_rounds = 3\n# acceptance_rounds = 3\n# merge_train = 1\n"
          "# network = false\n"
+         "# workspace_disk_mib = 8192   # each workspace's disk quota; 0: none\n"
          "# tag_prefix = \"v\"\n# first_version = \"0.1.0\"\n\n"
          "# Set-up run once with the network before builds and tests (again when the\n"
          "# commands or the inputs change); tools go under $MH_ENV, for example\n"

@@ -89,6 +89,9 @@ struct Charter {
   // [environment]: set-up run once with the network before builds and tests (what it
   // installs reaches every session and CI run), and the Debian packages the product needs.
   sandbox::EnvironmentSpec environment;
+  // Each workspace's disk (sandbox/workspace_disk.h), in MiB: writes past it fail with
+  // "No space left on device". 0: no quota.
+  int64_t workspace_disk_mib = 8192;
 };
 
 // The default company for `brief`: seven roles, the default workflow, no budgets.

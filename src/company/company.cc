@@ -157,8 +157,11 @@ Result<std::unique_ptr<Company>> Company::Open(const std::string& dir, CompanyDe
   ASSIGN_OR_RETURN(Charter charter, LoadCharter(paths.charter));
   ASSIGN_OR_RETURN(std::string id, ReadCompanyId(dir));
   auto impl = std::make_unique<Impl>(paths, std::move(charter), std::move(deps), id);
-  ASSIGN_OR_RETURN(impl->worktrees_, sandbox::WorktreeManager::Create(*impl->deps_.runner,
-                                                                      paths.repo, paths.worktrees));
+  sandbox::WorkspaceOptions options;
+  options.disk_quota_bytes = static_cast<uint64_t>(impl->charter_.workspace_disk_mib) << 20;
+  ASSIGN_OR_RETURN(impl->worktrees_,
+                   sandbox::WorktreeManager::Create(*impl->deps_.runner, paths.repo,
+                                                    paths.worktrees, std::move(options)));
   impl->environment_ =
       std::make_unique<sandbox::Environment>((fs::path(paths.state_dir) / "env").string());
   return std::unique_ptr<Company>(new Company(std::move(impl)));

@@ -72,6 +72,8 @@ Result<sandbox::Worktree> Company::Impl::WorktreeFor(const std::string& name,
                                                      const std::string& branch,
                                                      const std::string& base) {
   fs::path path = fs::path(paths_.worktrees) / name;
+  // After a reboot its disk is there but not mounted: mount it before looking.
+  RETURN_IF_ERROR(worktrees_->Remount(name));
   std::error_code ec;
   if (fs::exists(path, ec)) {
     // Made by a run that died before its session was recorded: use it as it is.
@@ -151,6 +153,7 @@ Status Company::Impl::StartWorkSession(const store::WorkItem& item) {
           [this, item, id, blob, &role](LiveSession& live) -> Result<agent::SessionConfig> {
             if (blob) {
               ASSIGN_OR_RETURN(live.worktree, WorktreeFromBlob(*blob));
+              RETURN_IF_ERROR(worktrees_->Remount(live.worktree.name));
               std::error_code ec;
               if (!fs::exists(live.worktree.path, ec)) {
                 ASSIGN_OR_RETURN(live.worktree,

@@ -3,9 +3,11 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -18,8 +20,32 @@ TempDir::TempDir() {
 }
 
 TempDir::~TempDir() {
+  if (path_.empty()) return;
+  // Workspace disks a test left mounted go first: nothing stays mounted or attached.
+  UnmountUnder(path_);
   std::error_code ignored;
-  if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
+  std::filesystem::remove_all(path_, ignored);
+}
+
+std::vector<std::string> MountsUnder(const std::filesystem::path& dir) {
+  std::ifstream info("/proc/self/mountinfo");
+  std::string line;
+  std::string prefix = dir.string() + "/";
+  std::vector<std::string> mounts;
+  while (std::getline(info, line)) {
+    std::istringstream fields(line);
+    std::string id, parent, device, root, point;
+    fields >> id >> parent >> device >> root >> point;
+    if (point.rfind(prefix, 0) == 0) mounts.push_back(point);
+  }
+  return mounts;
+}
+
+void UnmountUnder(const std::filesystem::path& dir) {
+  std::vector<std::string> mounts = MountsUnder(dir);
+  // Deepest first.
+  std::sort(mounts.rbegin(), mounts.rend());
+  for (const std::string& point : mounts) umount2(point.c_str(), MNT_DETACH);
 }
 
 bool ProcessAlive(pid_t pid) {

@@ -9,7 +9,8 @@
 
 namespace mh::sandbox::testing {
 
-// A fresh directory under /tmp, removed (recursively) on destruction.
+// A fresh directory under /tmp, removed (recursively) on destruction, after unmounting
+// whatever is mounted under it.
 class TempDir {
  public:
   TempDir();
@@ -22,6 +23,11 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// Mount points strictly under `dir` in our mount namespace (/proc/self/mountinfo).
+std::vector<std::string> MountsUnder(const std::filesystem::path& dir);
+// Unmounts (detached) every mount under `dir`; TempDir does it before deleting itself.
+void UnmountUnder(const std::filesystem::path& dir);
 
 // True when `pid` exists and is not a zombie.
 bool ProcessAlive(pid_t pid);

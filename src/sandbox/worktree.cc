@@ -183,6 +183,8 @@ Result<std::unique_ptr<WorktreeManager>> WorktreeManager::Create(ProcessRunner& 
   if (!check.ok()) return check.status();
   if (!check->ok()) return NotFoundError("not a git repository: " + repo);
   manager->common_dir_ = AbsolutePath(manager->repo_, Trim(check->stdout_text));
+  ASSIGN_OR_RETURN(manager->disks_, WorkspaceDisks::Create(runner, manager->root_,
+                                                           manager->options_.disk_quota_bytes));
   return manager;
 }
 
@@ -228,11 +230,15 @@ Result<Worktree> WorktreeManager::Add(const std::string& name, const std::string
   Worktree worktree = Describe(name, branch, Trim(base_sha.stdout_text));
   std::error_code ec;
   if (fs::exists(worktree.path, ec)) return AlreadyExistsError("already exists: " + worktree.path);
+  if (disks_->HasImage(name)) return AlreadyExistsError("a disk exists for " + worktree.path);
   RETURN_IF_ERROR(Git({"branch", "--no-track", branch, worktree.base_commit}));
-  Status cloned = Clone(worktree, worktree.base_commit);
+  // The disk first, so that the whole clone lives inside the quota.
+  Status cloned = disks_->Attach(name, worktree.path);
+  if (cloned.ok()) cloned = Clone(worktree, worktree.base_commit);
   if (!cloned.ok()) {
-    // Leave nothing half made: the branch and the directory go again.
+    // Leave nothing half made: the branch, the disk and the directory go again.
     (void)GitAllowFailure({"branch", "-D", branch});
+    (void)disks_->Detach(name, worktree.path);
     fs::remove_all(worktree.path, ec);
   }
   RETURN_IF_ERROR(cloned);
@@ -342,6 +348,7 @@ Result<std::string> WorktreeManager::Diff(const Worktree& worktree) {
 }
 
 Status WorktreeManager::Remove(const Worktree& worktree) {
+  RETURN_IF_ERROR(disks_->Detach(worktree.name, worktree.path));
   std::error_code ec;
   // remove_all does not follow the symlinks an agent may have left.
   fs::remove_all(worktree.path, ec);
@@ -414,11 +421,26 @@ Result<Worktree> WorktreeManager::Open(const std::string& name, const std::strin
   ASSIGN_OR_RETURN(ProcessResult base, GitAllowFailure({"merge-base", "HEAD", *head}));
   Worktree worktree = Describe(name, branch, base.ok() ? Trim(base.stdout_text) : *head);
   std::error_code ec;
-  if (fs::exists(worktree.path, ec)) return AlreadyExistsError("already exists: " + worktree.path);
-  Status cloned = Clone(worktree, *head);
-  if (!cloned.ok()) fs::remove_all(worktree.path, ec);
+  if (disks_->HasImage(name)) {
+    // Its disk survived a crash or a reboot: mounted again, the workspace on it is kept.
+    RETURN_IF_ERROR(disks_->Attach(name, worktree.path));
+    if (fs::exists(worktree.git_dir, ec)) return worktree;
+  } else if (fs::exists(worktree.path, ec)) {
+    return AlreadyExistsError("already exists: " + worktree.path);
+  }
+  Status cloned = disks_->Attach(name, worktree.path);
+  if (cloned.ok()) cloned = Clone(worktree, *head);
+  if (!cloned.ok()) {
+    (void)disks_->Detach(name, worktree.path);
+    fs::remove_all(worktree.path, ec);
+  }
   RETURN_IF_ERROR(cloned);
   return worktree;
+}
+
+Status WorktreeManager::Remount(const std::string& name) {
+  if (!ValidName(name)) return InvalidArgumentError("bad worktree name: '" + name + "'");
+  return disks_->Remount(name, root_ + "/" + name);
 }
 
 Result<MergeOutcome> WorktreeManager::MergeInto(const Worktree& worktree, const std::string& rev,

@@ -32,6 +32,7 @@
 #include "base/status.h"
 #include "sandbox/process.h"
 #include "sandbox/sandbox.h"
+#include "sandbox/workspace_disk.h"
 
 namespace mh::sandbox {
 
@@ -64,6 +65,10 @@ struct WorkspaceOptions {
   // The sandbox the system's git runs in inside a workspace: worktree and read-only
   // paths are filled in per workspace; the rest (user, limits) is taken as given.
   SandboxConfig sandbox;
+  // Size of each workspace's own disk (workspace_disk.h), which holds its work tree and
+  // .git: writes past it fail with "No space left on device". 0: no quota, workspaces are
+  // plain directories (also the degraded mode, without root or loop devices).
+  uint64_t disk_quota_bytes = 8ull << 30;
 };
 
 struct CommitOutcome {
@@ -105,17 +110,21 @@ class WorktreeManager {
   // Errors: kNotFound when it names no commit (a `rev` starting with '-' names none).
   Result<std::string> ResolveCommit(const std::string& rev);
 
-  // Makes `<root>/<name>` on a new branch `branch` at `base` (any commit-ish).
+  // Makes `<root>/<name>` on a new branch `branch` at `base` (any commit-ish), on a disk
+  // of its own when there is a quota (mounted before the clone is made into it).
   // Errors: kInvalidArgument (bad name or branch), kNotFound (base unknown),
-  // kAlreadyExists (branch or directory exists), kInternal (git failed).
+  // kAlreadyExists (branch, directory or disk image exists), kResourceExhausted (no
+  // space for the disk image, no free loop device), kInternal (git, mkfs or mount failed).
   Result<Worktree> Add(const std::string& name, const std::string& branch, const std::string& base);
 
   // Makes `<root>/<name>` for an EXISTING branch (after a crash, or to re-open a branch
   // whose worktree was removed): like Add without creating the branch. base_commit is
   // the merge base of the branch and the repository's HEAD (the branch head when they
-  // share none). Errors: kInvalidArgument (bad name), kNotFound (no such branch),
-  // kAlreadyExists (directory exists), kInternal (git failed, e.g. the branch is
-  // checked out in another work tree).
+  // share none). With a quota, a workspace whose disk image exists (after a crash or a
+  // reboot) is mounted again if it is not, and used as it is when it holds a clone.
+  // Errors: kInvalidArgument (bad name), kNotFound (no such branch), kAlreadyExists
+  // (directory exists, and is not a workspace on its disk), kResourceExhausted and
+  // kInternal as Add (git failed, e.g. the branch is checked out in another work tree).
   Result<Worktree> Open(const std::string& name, const std::string& branch);
 
   // Inside the workspace: stages everything in the work tree (new, changed, deleted;
@@ -190,13 +199,21 @@ class WorktreeManager {
   // all of them), oldest first. Errors: kNotFound when either names no commit.
   Result<std::vector<std::string>> Log(const std::string& since, const std::string& rev);
 
-  // Deletes the work tree and its git directory; the branch and its commits stay.
-  // Removing a worktree that is already gone is not an error.
+  // Deletes the work tree and its git directory, and its disk (unmounted, image deleted);
+  // the branch and its commits stay. Removing a worktree that is already gone is not an
+  // error.
   Status Remove(const Worktree& worktree);
 
   // The workspace Add(name, branch, base) makes, without making it (for Remove()).
   Worktree Describe(const std::string& name, const std::string& branch,
                     const std::string& base) const;
+  // Mounts the disk of workspace `name` again when its image exists and is not mounted
+  // (after a reboot or a crash), so that `<root>/<name>` shows the workspace. Ok with
+  // nothing to do (mounted, no image, no quota). Errors as Add.
+  Status Remount(const std::string& name);
+
+  // True when workspaces get disks of their own (a quota, and not in degraded mode).
+  bool disk_quota_enabled() const { return disks_ != nullptr && disks_->enabled(); }
 
   // Undoes Add() for a workspace nobody worked in: removes it and deletes its branch
   // when the branch is still at its base (work on it is never thrown away).
@@ -251,6 +268,7 @@ class WorktreeManager {
   std::string home_;
   std::string common_dir_;  // The repository's git directory, absolute.
   WorkspaceOptions options_;
+  std::unique_ptr<WorkspaceDisks> disks_;  // Never null after Create.
 };
 
 }  // namespace mh::sandbox

@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -77,7 +79,22 @@ void RepoTest::MakeRepo(const std::string& prefix,
   ASSERT_EQ(Git({"commit", "-q", "-m", "initial"}), 0);
 }
 
-void RepoTest::TearDown() { fs::remove_all(dir_); }
+void RepoTest::TearDown() {
+  // A workspace that solve keeps for --resume stays mounted on its own disk (as root):
+  // unmount whatever is under dir_ first, deepest first.
+  std::ifstream info("/proc/self/mountinfo");
+  std::vector<std::string> mounts;
+  std::string line;
+  while (std::getline(info, line)) {
+    std::istringstream fields(line);
+    std::string id, parent, device, root, point;
+    fields >> id >> parent >> device >> root >> point;
+    if (point.rfind(dir_.string() + "/", 0) == 0) mounts.push_back(point);
+  }
+  std::sort(mounts.rbegin(), mounts.rend());
+  for (const std::string& point : mounts) umount2(point.c_str(), MNT_DETACH);
+  fs::remove_all(dir_);
+}
 
 int RepoTest::Git(const std::vector<std::string>& args, std::string* out) {
   std::vector<std::string> argv = {"/usr/bin/git",
