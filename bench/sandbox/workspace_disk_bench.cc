@@ -101,6 +101,31 @@ void BM_AddWorkspace(benchmark::State& state) {
     state.ResumeTiming();
   }
 }
+// The layout before issue 9, for comparison: `git worktree add` of a new branch (the
+// worktree's metadata lives in the repository, outside any sandbox).
+void BM_GitWorktreeAdd(benchmark::State& state) {
+  std::string repo = Repo("files10k",
+                          "for d in $(seq 100); do mkdir d$d; for f in $(seq 100); do "
+                          "echo \"file $d/$f\" > d$d/f$f.txt; done; done");
+  int n = 0;
+  for (auto _ : state) {
+    std::string name = "wt" + std::to_string(n++);
+    std::string path = repo + "-worktrees/" + name;
+    auto start = std::chrono::steady_clock::now();
+    bool made = Shell("git worktree add -q -b bench-wt/" + name + " " + path + " main", repo);
+    auto took = std::chrono::steady_clock::now() - start;
+    if (!made) {
+      state.SkipWithError("git worktree add failed");
+      break;
+    }
+    state.SetIterationTime(std::chrono::duration<double>(took).count());
+    state.PauseTiming();
+    Shell("git worktree remove --force " + path + " && git branch -q -D bench-wt/" + name, repo);
+    state.ResumeTiming();
+  }
+}
+BENCHMARK(BM_GitWorktreeAdd)->UseManualTime()->Unit(benchmark::kMillisecond);
+
 BENCHMARK(BM_AddWorkspace)
     ->ArgName("quota")
     ->Arg(0)
