@@ -28,8 +28,7 @@ const char* OutcomeName(Outcome outcome) {
 }
 
 int64_t SessionTotals::tokens() const {
-  return usage.input_tokens + usage.output_tokens + usage.cache_read_tokens +
-         usage.cache_write_tokens;
+  return usage.total();
 }
 
 namespace {

@@ -24,6 +24,8 @@ class CompletionObserver {
   virtual ~CompletionObserver() = default;
   // Streaming only: a piece of the assistant's text, as it arrives.
   virtual void OnTextDelta(std::string_view text) { (void)text; }
+  // Streaming only: a piece of the model's reasoning, as it arrives. Never answer text.
+  virtual void OnReasoningDelta(std::string_view text) { (void)text; }
   // Streaming only: the model began a tool call; `call` has its id and name, not yet
   // its arguments.
   virtual void OnToolCallStarted(const ToolCall& call) { (void)call; }
