@@ -3,6 +3,7 @@
 // providers' error shapes.
 #include <gtest/gtest.h>
 
+#include "base/clock.h"
 #include "llm/http_transport.h"
 #include "llm/model_factory.h"
 #include "llm/test_observer.h"
@@ -142,6 +143,90 @@ TEST_P(FakeLlmWireTest, CacheWritesAreNotPlainInput) {
     EXPECT_EQ(reply->usage.cache_read_tokens, 500) << prefix;
     EXPECT_EQ(reply->usage.cache_write_tokens, 2000) << prefix;
   }
+}
+
+// Through RetryingTransport as the CLI runs it: an error that cannot succeed is not resent.
+TEST_P(FakeLlmWireTest, BillingErrorFailsAtOnceWithTheProvidersWords) {
+  Start(R"({"name": "quota", "turns": [{"text": "never",
+      "fault": {"kind": "http_status", "status": 429, "retry_after": "1",
+                "error_type": "insufficient_quota",
+                "message": "You exceeded your current quota, please check your plan and billing details."}}]})");
+  auto retrying = NewRetryingTransport(*transport_, RetryPolicy{}, SystemClock(), 1);
+  auto model = MakeModel(server_->base_url() + "#gpt-5", *retrying, MapEnv({}), PriceTable(), {});
+  ASSERT_TRUE(model.ok());
+  ModelRequest request;
+  request.messages.push_back(Message::User("hi"));
+  request.stream = GetParam();
+  Result<ModelResponse> reply = CompleteBlocking(**model, request);
+  ASSERT_FALSE(reply.ok());
+  EXPECT_EQ(reply.error().code(), StatusCode::kResourceExhausted);
+  EXPECT_NE(reply.error().message().find("You exceeded your current quota"), std::string::npos)
+      << reply.error().message();
+  EXPECT_NE(reply.error().message().find("1 attempt"), std::string::npos);
+  EXPECT_EQ(server_->requests().size(), 1u) << "billing errors are not retried";
+}
+
+TEST_P(FakeLlmWireTest, ServerThatCannotStreamToolsGetsOneWholeRequestAndIsRemembered) {
+  Start(R"({"name": "old-llama", "turns": [
+      {"when": {"stream": true, "offers_tool": "get_time"},
+       "fault": {"kind": "http_status", "status": 500, "error_type": "server_error",
+                 "message": "Cannot use tools with stream"}},
+      {"text": "It is noon."}]})");
+  auto retrying = NewRetryingTransport(*transport_, RetryPolicy{}, SystemClock(), 1);
+  auto model =
+      MakeModel("llamacpp/qwen3", *retrying,
+                MapEnv({{"MH_LLAMACPP_BASE_URL", server_->base_url() + "/v1"}}), PriceTable(), {});
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  ModelRequest request;
+  request.messages.push_back(Message::User("What time is it?"));
+  request.tools.push_back(TimeTool());
+  request.stream = true;
+  for (int call = 0; call < 2; ++call) {
+    Result<ModelResponse> reply = CompleteBlocking(**model, request);
+    ASSERT_TRUE(reply.ok()) << reply.status().ToString();
+    EXPECT_EQ(reply->message.Text(), "It is noon.");
+  }
+  std::vector<Json> log = server_->requests();
+  ASSERT_EQ(log.size(), 3u) << "one refused streamed request, then whole ones only";
+  EXPECT_EQ(log[0]["stream"], true);
+  EXPECT_EQ(log[1]["stream"], false);
+  EXPECT_EQ(log[2]["stream"], false) << "the model remembers the server cannot stream tools";
+}
+
+TEST_P(FakeLlmWireTest, OpenRouterUpstreamReasonIsInTheMessage) {
+  Start(R"({"name": "router", "turns": [{"text": "x",
+      "fault": {"kind": "http_status", "status": 429, "message": "Provider returned error",
+                "metadata_raw": "z-ai/glm is temporarily rate-limited upstream."}}]})");
+  auto model = Make(server_->base_url() + "#z-ai/glm");
+  ModelRequest request;
+  request.messages.push_back(Message::User("hi"));
+  request.stream = GetParam();
+  Result<ModelResponse> reply = CompleteBlocking(*model, request);
+  ASSERT_FALSE(reply.ok());
+  EXPECT_EQ(reply.error().code(), StatusCode::kUnavailable);
+  EXPECT_NE(reply.error().message().find(
+                "Provider returned error (FakeUpstream: z-ai/glm is temporarily rate-limited"),
+            std::string::npos)
+      << reply.error().message();
+}
+
+TEST_P(FakeLlmWireTest, PartlyMaskedKeyInA401IsRedactedAndAUserAgentIsSent) {
+  Start(R"({"name": "bad-key", "turns": [{"text": "x",
+      "fault": {"kind": "http_status", "status": 401, "error_type": "invalid_request_error",
+                "message": "Incorrect API key provided: sk-secr*****-test. You can find your API key at https://platform.openai.com/account/api-keys."}}]})");
+  auto model = Make(server_->base_url() + "#gpt-5", MapEnv({{"MH_API_KEY", "sk-other-key-42"}}));
+  ModelRequest request;
+  request.messages.push_back(Message::User("hi"));
+  request.stream = GetParam();
+  Result<ModelResponse> reply = CompleteBlocking(*model, request);
+  ASSERT_FALSE(reply.ok());
+  EXPECT_EQ(reply.error().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(reply.error().message().find("sk-secr"), std::string::npos) << reply.error().message();
+  EXPECT_NE(reply.error().message().find("Incorrect API key provided: [REDACTED]."),
+            std::string::npos)
+      << reply.error().message();
+  std::string agent = server_->requests().at(0)["headers"].value("user-agent", "");
+  EXPECT_TRUE(agent.starts_with("macrohard/")) << agent;
 }
 
 INSTANTIATE_TEST_SUITE_P(StreamOrNot, FakeLlmWireTest, ::testing::Bool(),

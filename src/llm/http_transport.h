@@ -41,11 +41,17 @@ struct HttpRequest {
   std::vector<HttpHeader> headers;
   std::string body;
   HttpTimeouts timeouts;
+  // For RetryingTransport: whether an error reply it would retry by its status (429, 5xx)
+  // is worth retrying, from the status and the start of the body (up to 64 KiB). Unset:
+  // always. A provider says no for errors that can never succeed (429 insufficient_quota,
+  // a server that cannot stream tool calls), which are then passed on at once.
+  std::function<bool(int status, std::string_view body)> retryable;
 };
 
 struct HttpResponseHead {
   int status = 0;
   std::vector<HttpHeader> headers;
+  int attempts = 1;  // How many times the request was sent (RetryingTransport sets it).
 
   // The value of the first header named `name` (case-insensitive), or nullptr.
   const std::string* Find(std::string_view name) const;

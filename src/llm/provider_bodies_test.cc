@@ -192,5 +192,55 @@ TEST(AnthropicBodies, StreamedThinkingAndSignatureAreAssembled) {
   EXPECT_EQ(r.usage.output_tokens, 53);
 }
 
+TEST(ErrorBodies, OpenAiBillingErrorIsNotARateLimit) {
+  Played p =
+      Play("openai/gpt-5", MapEnv({{"OPENAI_API_KEY", "sk-test-0123456789"}}),
+           testing::Reply(429, "application/json", ReadBody("openai_429_insufficient_quota.json")),
+           /*stream=*/true);
+  ASSERT_FALSE(p.record.result->ok());
+  const Status& error = p.record.result->error();
+  EXPECT_EQ(error.code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(error.message(),
+            "openai: HTTP 429 insufficient_quota: You exceeded your current quota, please check "
+            "your plan and billing details. (1 attempt: retrying cannot help)");
+}
+
+TEST(ErrorBodies, OpenRouterReasonFromMetadataRaw) {
+  Played p =
+      Play("http://127.0.0.1:1/api/v1#z-ai/glm-5.3-flash", kNoEnv,
+           testing::Reply(429, "application/json", ReadBody("openrouter_429_metadata_raw.json")),
+           /*stream=*/true);
+  ASSERT_FALSE(p.record.result->ok());
+  const Status& error = p.record.result->error();
+  EXPECT_EQ(error.code(), StatusCode::kUnavailable) << "an upstream rate limit passes";
+  EXPECT_NE(error.message().find("Provider returned error (BaseTen: z-ai/glm-5.3-flash is "
+                                 "temporarily rate-limited upstream."),
+            std::string::npos)
+      << error.message();
+}
+
+TEST(ErrorBodies, LlamaCppThatCannotStreamToolsIsAskedAgainWhole) {
+  FakeTransport transport;
+  transport.Enqueue(
+      testing::Reply(500, "application/json", ReadBody("llamacpp_500_tools_with_stream.json")));
+  transport.Enqueue(
+      testing::Reply(200, "application/json", ReadBody("deepseek_reasoner_text.json")));
+  Result<std::unique_ptr<Model>> model =
+      MakeModel("llamacpp/qwen3", transport, kNoEnv, PriceTable());
+  ASSERT_TRUE(model.ok());
+  ModelRequest request;
+  request.messages.push_back(Message::User("hello"));
+  request.tools.push_back({"get_time", "The time", {{"type", "object"}}});
+  request.stream = true;
+  CallRecord record;
+  (*model)->Complete(request, std::make_unique<RecordingObserver>(record));
+  ASSERT_EQ(record.completions, 1);
+  ASSERT_TRUE(record.result->ok()) << record.result->status().ToString();
+  EXPECT_EQ((*record.result)->message.Text(), "Hello! How can I assist you today?");
+  ASSERT_EQ(transport.requests().size(), 2u);
+  EXPECT_EQ((*ParseJson(transport.requests()[0].body))["stream"], true);
+  EXPECT_EQ((*ParseJson(transport.requests()[1].body))["stream"], false);
+}
+
 }  // namespace
 }  // namespace mh::llm
