@@ -31,8 +31,15 @@ struct HttpTimeouts {
   std::chrono::milliseconds first_byte{300'000};
   // The longest gap between two pieces of the body once it flows.
   std::chrono::milliseconds idle{120'000};
-  // The whole request; 0 means none.
-  std::chrono::milliseconds total{0};
+  // The whole request; 0 means none. A model call that streams for longer than this is
+  // stuck, not busy.
+  std::chrono::milliseconds total{1'800'000};
+  // The slowest a body may flow: once it flows, each `rate_window` must bring at least
+  // `min_bytes_per_window` bytes, so a server trickling a byte a second cannot hold a
+  // request forever. The window is longer than `idle`, so a model that is silent while it
+  // reasons (one gap under `idle`, then a fast stream) passes. 0 bytes: no minimum.
+  std::chrono::milliseconds rate_window{300'000};
+  int64_t min_bytes_per_window = 1024;
 };
 
 struct HttpRequest {

@@ -132,7 +132,14 @@ class CallHandler final : public HttpHandler {
   }
 
   bool FeedSse(std::string_view bytes) {
-    parser_.Feed(bytes, [this](SseEvent&& event) {
+    streamed_bytes_ += bytes.size();
+    if (streamed_bytes_ > kMaxReplyBytes) {
+      error_ =
+          ResourceExhaustedError(shared_->spec.provider + ": stream from " + shared_->url +
+                                 " is larger than " + std::to_string(kMaxReplyBytes) + " bytes");
+      return false;
+    }
+    Status parsed = parser_.Feed(bytes, [this](SseEvent&& event) {
       if (!error_.ok()) return;
       ++events_;
       try {
@@ -143,6 +150,10 @@ class CallHandler final : public HttpHandler {
         error_ = NotProtocolStatus(shared_->spec, e.what());
       }
     });
+    if (error_.ok() && !parsed.ok()) {
+      error_ = Status(parsed.code(),
+                      shared_->spec.provider + ": " + parsed.message() + " from " + shared_->url);
+    }
     return error_.ok();
   }
 
@@ -198,6 +209,7 @@ class CallHandler final : public HttpHandler {
   SseParser parser_;
   std::unique_ptr<StreamDecoder> decoder_;
   int64_t events_ = 0;
+  size_t streamed_bytes_ = 0;
   Status error_;  // The first decoding error; ends the call.
 };
 
