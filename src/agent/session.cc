@@ -1,4 +1,5 @@
 // Opening a session: creating it in the store, or rebuilding it from its events.
+#include <algorithm>
 #include <set>
 #include <string>
 #include <utility>
@@ -313,6 +314,14 @@ Status Session::Impl::MarkResumed() {
 
 Result<std::unique_ptr<Session>> Session::Open(SessionDeps deps, SessionConfig config) {
   RETURN_IF_ERROR(CheckDeps(deps, config));
+  // Compact before the model's window is full: the window the history may use is what the
+  // model takes less the reply's room.
+  if (llm::ModelLimits limits = deps.model->limits(); limits.context_window > 0) {
+    int64_t reply = config.max_output_tokens;
+    if (limits.output_limit > 0) reply = std::min(reply, limits.output_limit);
+    int64_t room = std::max(limits.context_window - reply, limits.context_window / 2);
+    config.context.window_tokens = std::min(config.context.window_tokens, room);
+  }
   auto impl = std::make_unique<Impl>(deps, std::move(config));
   impl->fixed_tokens_ =
       EstimateTokens(llm::Message::System(impl->config_.role_prompt), impl->config_.context);

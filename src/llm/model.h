@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "base/status.h"
+#include "llm/model_limits.h"
 #include "llm/types.h"
 
 namespace mh::llm {
@@ -48,6 +49,9 @@ class Model {
 
   // The documented name this model was made from, e.g. "xai/grok-4".
   virtual const std::string& name() const = 0;
+
+  // Its context window and output limit; 0 fields are unknown.
+  virtual ModelLimits limits() const { return {}; }
 
   // Starts a call and returns at once. `request.stream` chooses streaming. When the
   // request cannot be sent (it is invalid for this protocol), OnComplete still comes,

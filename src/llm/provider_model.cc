@@ -13,6 +13,7 @@ struct ProviderModel::Shared {
   PriceTable prices;
   std::shared_ptr<UsageMeter> meter;  // May be null.
   std::string url;                    // Of the requests, for error messages.
+  ModelLimits limits;
   // Learnt from a 500 "Cannot use tools with stream" (older llama.cpp servers): requests
   // with tools go without streaming from then on. Mutable: calls in flight set it.
   mutable std::atomic<bool> no_stream_with_tools{false};
@@ -22,10 +23,18 @@ namespace {
 
 constexpr char kUserAgent[] = "macrohard/" MH_VERSION;
 
-// The request as sent: the codec's encoding plus what every request carries.
+// The request as sent: the codec's encoding plus what every request carries. max_tokens
+// is fitted to the model's limits, the prompt estimated from the encoded body (4 bytes a
+// token, which errs on the side of a shorter reply, never on a refused request).
 Result<HttpRequest> EncodeRequest(const std::shared_ptr<const ProviderModel::Shared>& shared,
-                                  const ModelRequest& request) {
+                                  ModelRequest& request) {
   ASSIGN_OR_RETURN(HttpRequest http, shared->codec->Encode(request));
+  int fitted =
+      FitMaxTokens(request.max_tokens, shared->limits, static_cast<int64_t>(http.body.size() / 4));
+  if (fitted != request.max_tokens) {
+    request.max_tokens = fitted;
+    ASSIGN_OR_RETURN(http, shared->codec->Encode(request));
+  }
   http.headers.push_back({"User-Agent", kUserAgent});
   // Errors that cannot succeed are not resent (429 insufficient_quota, ...).
   http.retryable = [shared](int status, std::string_view body) {
@@ -56,7 +65,7 @@ class CallHandler final : public HttpHandler {
       : shared_(std::move(shared)),
         transport_(transport),
         stream_requested_(request.stream),
-        max_tokens_(request.max_tokens),
+        max_tokens_(request.max_tokens),  // As fitted and sent.
         observer_(std::move(observer)) {
     if (request.stream && !request.tools.empty()) fallback_request_ = std::move(request);
   }
@@ -217,7 +226,7 @@ class CallHandler final : public HttpHandler {
 
 ProviderModel::ProviderModel(ModelSpec spec, std::unique_ptr<ProtocolCodec> codec,
                              HttpTransport& transport, PriceTable prices,
-                             std::shared_ptr<UsageMeter> meter)
+                             std::shared_ptr<UsageMeter> meter, ModelLimits limits)
     : transport_(transport) {
   auto shared = std::make_shared<Shared>();
   shared->spec = std::move(spec);
@@ -225,12 +234,14 @@ ProviderModel::ProviderModel(ModelSpec spec, std::unique_ptr<ProtocolCodec> code
   shared->prices = std::move(prices);
   shared->meter = std::move(meter);
   shared->url = shared->codec->url();
+  shared->limits = limits;
   shared_ = std::move(shared);
 }
 
 ProviderModel::~ProviderModel() = default;
 
 const std::string& ProviderModel::name() const { return shared_->spec.name; }
+ModelLimits ProviderModel::limits() const { return shared_->limits; }
 
 CallId ProviderModel::Complete(ModelRequest request, std::unique_ptr<CompletionObserver> observer) {
   if (!request.tools.empty() && shared_->no_stream_with_tools) request.stream = false;
