@@ -62,16 +62,18 @@ class PrintingObserver final : public llm::CompletionObserver {
 
 // A reply cut by the output limit is never printed as if whole: says so on stderr.
 void ReportCut(const llm::ModelResponse& reply) {
-  std::string limit = reply.max_tokens > 0 ? std::to_string(reply.max_tokens) + " tokens" : "";
-  if (reply.only_reasoning()) {
+  std::string limit =
+      reply.max_tokens > 0 ? " (" + std::to_string(reply.max_tokens) + " tokens)" : "";
+  bool reasoned = reply.usage.reasoning_tokens > 0 || !reply.message.ReasoningText().empty();
+  if (reply.only_reasoning() && reasoned) {
     std::fprintf(stderr,
-                 "macrohard chat: no answer: the whole output limit (%s) went to reasoning "
+                 "macrohard chat: no answer: the whole output limit%s went to reasoning "
                  "(%lld reasoning tokens); raise --max-tokens\n",
                  limit.c_str(), static_cast<long long>(reply.usage.reasoning_tokens));
     return;
   }
   std::fprintf(stderr,
-               "macrohard chat: the reply was cut at the output limit (%s) and is incomplete; "
+               "macrohard chat: the reply was cut at the output limit%s and is incomplete; "
                "raise --max-tokens\n",
                limit.c_str());
 }
