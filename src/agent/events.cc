@@ -47,6 +47,16 @@ Json MessageToJson(const llm::Message& message) {
     for (const llm::ToolCall& call : message.tool_calls) calls.push_back(ToolCallToJson(call));
     json["tool_calls"] = std::move(calls);
   }
+  if (!message.reasoning.empty()) {
+    Json reasoning = Json::array();
+    for (const llm::Reasoning& r : message.reasoning) {
+      Json item = {{"origin", r.origin}, {"text", r.text}};
+      if (!r.signature.empty()) item["signature"] = r.signature;
+      if (!r.redacted.empty()) item["redacted"] = r.redacted;
+      reasoning.push_back(std::move(item));
+    }
+    json["reasoning"] = std::move(reasoning);
+  }
   if (!message.tool_call_id.empty()) json["tool_call_id"] = message.tool_call_id;
   if (message.is_error) json["is_error"] = true;
   return json;
@@ -67,6 +77,14 @@ Result<llm::Message> MessageFromJson(const Json& json) {
     if (auto it = json.find("tool_calls"); it != json.end()) {
       for (const Json& call : *it) message.tool_calls.push_back(ToolCallFromJson(call));
     }
+    if (auto it = json.find("reasoning"); it != json.end() && it->is_array()) {
+      for (const Json& r : *it) {
+        message.reasoning.push_back({.origin = Field<std::string>(r, "origin", ""),
+                                     .text = Field<std::string>(r, "text", ""),
+                                     .signature = Field<std::string>(r, "signature", ""),
+                                     .redacted = Field<std::string>(r, "redacted", "")});
+      }
+    }
     message.tool_call_id = Field<std::string>(json, "tool_call_id", "");
     message.is_error = Field<bool>(json, "is_error", false);
     return message;
@@ -79,7 +97,8 @@ Json UsageToJson(const llm::Usage& usage) {
   return {{"input_tokens", usage.input_tokens},
           {"output_tokens", usage.output_tokens},
           {"cache_read_tokens", usage.cache_read_tokens},
-          {"cache_write_tokens", usage.cache_write_tokens}};
+          {"cache_write_tokens", usage.cache_write_tokens},
+          {"reasoning_tokens", usage.reasoning_tokens}};
 }
 
 llm::Usage UsageFromJson(const Json& json) {
@@ -88,6 +107,7 @@ llm::Usage UsageFromJson(const Json& json) {
   usage.output_tokens = Field<int64_t>(json, "output_tokens", 0);
   usage.cache_read_tokens = Field<int64_t>(json, "cache_read_tokens", 0);
   usage.cache_write_tokens = Field<int64_t>(json, "cache_write_tokens", 0);
+  usage.reasoning_tokens = Field<int64_t>(json, "reasoning_tokens", 0);
   return usage;
 }
 

@@ -32,6 +32,19 @@ TEST(EventsTest, MessagesRoundTripWithMalformedCallsAndImages) {
   EXPECT_EQ(back->tool_calls[1].raw_arguments, "{oops");
 }
 
+TEST(EventsTest, ReasoningAndReasoningTokensSurviveTheTranscript) {
+  llm::Message reply = llm::Message::Assistant("", {});
+  reply.reasoning = {{.origin = "anthropic", .text = "Think.", .signature = "c2lnbmVk"},
+                     {.origin = "anthropic", .redacted = "EmwKAhgBEgy3va3pzix"},
+                     {.origin = "reasoning_content", .text = "DeepSeek thought."}};
+  Result<llm::Message> back = MessageFromJson(MessageToJson(reply));
+  ASSERT_TRUE(back.ok()) << back.error().ToString();
+  EXPECT_EQ(back->reasoning, reply.reasoning) << "signatures and redacted data verbatim";
+  EXPECT_EQ(back->Text(), "");
+  llm::Usage usage{.input_tokens = 5, .output_tokens = 2, .reasoning_tokens = 300};
+  EXPECT_EQ(UsageFromJson(UsageToJson(usage)), usage);
+}
+
 TEST(EventsTest, DamagedMessageIsDataLoss) {
   Result<llm::Message> m = MessageFromJson(Json{{"role", "wizard"}, {"parts", Json::array()}});
   ASSERT_FALSE(m.ok());

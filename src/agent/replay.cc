@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "agent/events.h"
+#include "llm/usage.h"
 #include "store/store.h"
 
 namespace mh::agent {
@@ -67,12 +68,8 @@ llm::Usage RecordedUsage(const Json& message) {
       u = &response->at("usage");
   }
   if (u == nullptr || !u->is_object()) return usage;
-  usage.input_tokens = events::Field<int64_t>(*u, "prompt_tokens", 0);
-  usage.output_tokens = events::Field<int64_t>(*u, "completion_tokens", 0);
-  if (usage.input_tokens == 0) usage.input_tokens = events::Field<int64_t>(*u, "input_tokens", 0);
-  if (usage.output_tokens == 0)
-    usage.output_tokens = events::Field<int64_t>(*u, "output_tokens", 0);
-  return usage;
+  // Cached, cache-written and reasoning tokens are split out as the provider reported them.
+  return llm::UsageFromProviderJson(*u);
 }
 
 std::string StringAt(const Json& object, std::initializer_list<const char*> path) {

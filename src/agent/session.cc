@@ -1,4 +1,5 @@
 // Opening a session: creating it in the store, or rebuilding it from its events.
+#include <algorithm>
 #include <set>
 #include <string>
 #include <utility>
@@ -11,7 +12,15 @@ namespace mh::agent {
 
 const char* const kNudgeText =
     "Your reply called no tool. Use a tool to make progress, or call submit when the task "
-    "is done (ask_for_help if you are blocked).";
+    "is done (ask_for_help if you are blocked). If you reply in text only again, that reply "
+    "ends your work and becomes its summary.";
+const char* const kNudgeMustCallText =
+    "Your reply called no tool. This work ends only through its tool: call it now. Another "
+    "reply in text only ends the session as failed.";
+const char* const kCutReplyText =
+    "Your last reply was cut off at the output limit before it was complete, so nothing in "
+    "it was acted on. Continue from where it was cut, more briefly: split long content into "
+    "several smaller tool calls.";
 
 const char* OutcomeName(Outcome outcome) {
   switch (outcome) {
@@ -27,10 +36,7 @@ const char* OutcomeName(Outcome outcome) {
   return "unknown";
 }
 
-int64_t SessionTotals::tokens() const {
-  return usage.input_tokens + usage.output_tokens + usage.cache_read_tokens +
-         usage.cache_write_tokens;
-}
+int64_t SessionTotals::tokens() const { return usage.total(); }
 
 namespace {
 
@@ -104,7 +110,8 @@ Status Session::Impl::Create() {
   return Status::Ok();
 }
 
-void Session::Impl::ApplyReply(const llm::Message& message, const llm::Usage& usage, double cost,
+void Session::Impl::ApplyReply(const llm::Message& message, llm::StopReason stop,
+                               const llm::Usage& usage, double cost,
                                std::chrono::milliseconds duration) {
   history_.push_back(message);
   result_.totals.steps += 1;
@@ -118,7 +125,34 @@ void Session::Impl::ApplyReply(const llm::Message& message, const llm::Usage& us
                      .cost_usd = cost,
                      .any_error = false};
   pending_.assign(message.tool_calls.begin(), message.tool_calls.end());
-  if (pending_.empty()) history_.push_back(llm::Message::User(kNudgeText));
+  if (pending_.empty()) {
+    ApplyTextReply(message, stop);
+  } else {
+    text_replies_in_a_row_ = 0;
+  }
+}
+
+void Session::Impl::ApplyTextReply(const llm::Message& message, llm::StopReason stop) {
+  if (stop == llm::StopReason::kMaxTokens) {  // Cut: never taken as an answer.
+    text_replies_in_a_row_ = 0;
+    history_.push_back(llm::Message::User(kCutReplyText));
+    return;
+  }
+  bool finishes = config_.text_reply == TextReplyPolicy::kFinishes;
+  if (++text_replies_in_a_row_ < 2) {
+    history_.push_back(llm::Message::User(finishes ? kNudgeText : kNudgeMustCallText));
+    return;
+  }
+  std::string text = RedactSecrets(message.Text());
+  if (finishes) {
+    result_.outcome = Outcome::kSubmitted;
+    result_.summary = text.empty() ? "(the model ended without a summary)" : text;
+    return;
+  }
+  result_.outcome = Outcome::kFailed;
+  result_.status = FailedPreconditionError(
+      "the model replied in text twice in a row instead of calling its tool: " +
+      (text.empty() ? std::string("(empty reply)") : text.substr(0, 500)));
 }
 
 void Session::Impl::ApplyToolResult(const llm::Message& result, tools::SessionOutcome outcome,
@@ -153,6 +187,15 @@ Outcome EndOutcomeFromName(const std::string& name) {
   if (name == "submitted") return Outcome::kSubmitted;
   if (name == "blocked") return Outcome::kBlocked;
   return Outcome::kFailed;
+}
+
+llm::StopReason StopFromName(const std::string& name) {
+  for (llm::StopReason stop :
+       {llm::StopReason::kEndTurn, llm::StopReason::kToolUse, llm::StopReason::kMaxTokens,
+        llm::StopReason::kStopSequence, llm::StopReason::kContentFilter}) {
+    if (llm::StopReasonName(stop) == name) return stop;
+  }
+  return llm::StopReason::kOther;
 }
 
 StatusCode CodeFromName(const std::string& name) {
@@ -193,6 +236,7 @@ void ApplyFeedback(Session::Impl& session, const std::string& text,
     settled.insert(call.id);
   }
   session.pending_.clear();
+  session.text_replies_in_a_row_ = 0;
   session.history_.push_back(llm::Message::User(text));
   session.result_.outcome = Outcome::kRunning;
   session.result_.status = Status::Ok();
@@ -220,7 +264,8 @@ Status Session::Impl::Replay(const std::vector<store::Event>& all) {
     } else if (event.kind == events::kModelReply) {
       ASSIGN_OR_RETURN(llm::Message message,
                        events::MessageFromJson(p.value("message", Json::object())));
-      ApplyReply(message, events::UsageFromJson(p.value("usage", Json::object())),
+      ApplyReply(message, StopFromName(events::Field<std::string>(p, "stop_reason", "")),
+                 events::UsageFromJson(p.value("usage", Json::object())),
                  events::Field<double>(p, "cost_usd", 0), DurationField(p));
     } else if (event.kind == events::kToolResult) {
       ASSIGN_OR_RETURN(llm::Message message,
@@ -269,6 +314,14 @@ Status Session::Impl::MarkResumed() {
 
 Result<std::unique_ptr<Session>> Session::Open(SessionDeps deps, SessionConfig config) {
   RETURN_IF_ERROR(CheckDeps(deps, config));
+  // Compact before the model's window is full: the window the history may use is what the
+  // model takes less the reply's room.
+  if (llm::ModelLimits limits = deps.model->limits(); limits.context_window > 0) {
+    int64_t reply = config.max_output_tokens;
+    if (limits.output_limit > 0) reply = std::min(reply, limits.output_limit);
+    int64_t room = std::max(limits.context_window - reply, limits.context_window / 2);
+    config.context.window_tokens = std::min(config.context.window_tokens, room);
+  }
   auto impl = std::make_unique<Impl>(deps, std::move(config));
   impl->fixed_tokens_ =
       EstimateTokens(llm::Message::System(impl->config_.role_prompt), impl->config_.context);

@@ -52,6 +52,15 @@ struct SessionLimits {
   std::chrono::milliseconds max_wall_time{0};  // Time spent in model calls and tools.
 };
 
+// What a reply without a tool call means. The first gets a nudge (an observation asking
+// for a tool call); a second in a row ends the session:
+//  - kFinishes: submitted, with the reply's text as the summary (roles whose work ends in
+//    submit: most real models finish with a text answer);
+//  - kFails: failed (kFailedPrecondition) naming the text (roles that must call a specific
+//    tool, such as a review's verdict).
+// A reply cut by the output limit is neither: the model is told it was cut and continues.
+enum class TextReplyPolicy { kFinishes, kFails };
+
 // What a new session is started with. On resume the task and prompt come from the
 // store; the limits given to Open() replace the recorded ones.
 struct SessionConfig {
@@ -67,6 +76,7 @@ struct SessionConfig {
   ContextOptions context;
   int max_output_tokens = 8192;  // Per model call.
   bool stream = true;
+  TextReplyPolicy text_reply = TextReplyPolicy::kFinishes;
 };
 
 // Everything a session borrows; each must outlive it.

@@ -26,8 +26,10 @@ class Session::Impl {
   Status MarkResumed();
 
   // --- Applying a step to the state: shared by replay and the live loop. ---
-  void ApplyReply(const llm::Message& message, const llm::Usage& usage, double cost,
-                  std::chrono::milliseconds duration);
+  void ApplyReply(const llm::Message& message, llm::StopReason stop, const llm::Usage& usage,
+                  double cost, std::chrono::milliseconds duration);
+  // A reply without tool calls: a nudge, a note that it was cut, or the session's end.
+  void ApplyTextReply(const llm::Message& message, llm::StopReason stop);
   void ApplyToolResult(const llm::Message& result, tools::SessionOutcome outcome,
                        const std::string& name, const std::string& detail,
                        std::chrono::milliseconds duration);
@@ -54,6 +56,7 @@ class Session::Impl {
   SessionResult result_;
   StepReport step_;  // The step in progress.
   bool resumed_ = false;
+  int text_replies_in_a_row_ = 0;
   // The end is recorded already, or must not be (cancelled, or the store refuses writes).
   bool skip_end_record_ = false;
 
@@ -66,7 +69,10 @@ class Session::Impl {
   bool cancelled_ = false;                // Guarded by mutex_.
 };
 
-// The observation a reply without tool calls gets.
+// The observation a reply without tool calls gets (TextReplyPolicy kFinishes, kFails).
 extern const char* const kNudgeText;
+extern const char* const kNudgeMustCallText;
+// The observation a reply cut by the output limit gets.
+extern const char* const kCutReplyText;
 
 }  // namespace mh::agent

@@ -164,7 +164,7 @@ void Session::Impl::OnReply(Result<llm::ModelResponse> reply, milliseconds durat
     skip_end_record_ = true;  // The store refuses writes: do not try to record the end.
     return;
   }
-  ApplyReply(r.message, r.usage, r.cost_usd, duration);
+  ApplyReply(r.message, r.stop_reason, r.usage, r.cost_usd, duration);
   if (pending_.empty()) ReportStep();
 }
 

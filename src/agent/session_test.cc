@@ -105,6 +105,42 @@ TEST_F(SessionLoopTest, ReplyWithoutToolCallGetsANudgeAndCountsAsAStep) {
   EXPECT_TRUE(steps_[0].tools.empty());
 }
 
+TEST_F(SessionLoopTest, SecondTextReplyInARowFinishesWithItAsTheSummary) {
+  ScriptedModel model({Reply("Let me think."), Reply("The fix is in parser.cc: done."),
+                       Reply("", {{"count", R"({"note":"never"})"}})});
+  SessionResult result = Run(model, Config());
+  EXPECT_EQ(result.outcome, Outcome::kSubmitted);
+  EXPECT_EQ(result.summary, "The fix is in parser.cc: done.");
+  EXPECT_EQ(model.calls(), 2u) << "one nudge, not forty-eight";
+  EXPECT_EQ(EventKinds("ses_test").back(), "session_ended");
+}
+
+TEST_F(SessionLoopTest, RoleThatMustCallItsToolFailsOnTheSecondTextReply) {
+  ScriptedModel model({Reply("Looks good to me."), Reply("Approved.")});
+  SessionConfig config = Config();
+  config.text_reply = TextReplyPolicy::kFails;
+  SessionResult result = Run(model, config);
+  EXPECT_EQ(result.outcome, Outcome::kFailed);
+  EXPECT_EQ(result.status.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(result.status.message().find("Approved."), std::string::npos);
+  EXPECT_NE(model.requests()[1].messages.back().Text().find("call it now"), std::string::npos);
+}
+
+TEST_F(SessionLoopTest, CutReplyIsNeverTakenAsFinishedWork) {
+  llm::ModelResponse cut = Reply("Here is the whole file: int main() {");
+  cut.stop_reason = llm::StopReason::kMaxTokens;
+  ScriptedModel model(
+      {cut, Reply("Done, I think."), cut, Reply("", {{"submit", R"({"summary":"ok"})"}})});
+  SessionResult result = Run(model, Config());
+  EXPECT_EQ(result.outcome, Outcome::kSubmitted);
+  EXPECT_EQ(result.summary, "ok") << "neither cut reply nor the single text reply ended it";
+  std::vector<llm::ModelRequest> requests = model.requests();
+  ASSERT_EQ(requests.size(), 4u);
+  EXPECT_NE(requests[1].messages.back().Text().find("cut off at the output limit"),
+            std::string::npos);
+  EXPECT_NE(requests[3].messages.back().Text().find("cut off"), std::string::npos);
+}
+
 TEST_F(SessionLoopTest, AskForHelpEndsBlockedWithTheQuestion) {
   ScriptedModel model({Reply("", {{"ask_for_help", R"({"question":"which branch?"})"},
                                   {"count", R"({"note":"never"})"}})});

@@ -60,6 +60,24 @@ class PrintingObserver final : public llm::CompletionObserver {
   bool printed_ = false;
 };
 
+// A reply cut by the output limit is never printed as if whole: says so on stderr.
+void ReportCut(const llm::ModelResponse& reply) {
+  std::string limit =
+      reply.max_tokens > 0 ? " (" + std::to_string(reply.max_tokens) + " tokens)" : "";
+  bool reasoned = reply.usage.reasoning_tokens > 0 || !reply.message.ReasoningText().empty();
+  if (reply.only_reasoning() && reasoned) {
+    std::fprintf(stderr,
+                 "macrohard chat: no answer: the whole output limit%s went to reasoning "
+                 "(%lld reasoning tokens); raise --max-tokens\n",
+                 limit.c_str(), static_cast<long long>(reply.usage.reasoning_tokens));
+    return;
+  }
+  std::fprintf(stderr,
+               "macrohard chat: the reply was cut at the output limit%s and is incomplete; "
+               "raise --max-tokens\n",
+               limit.c_str());
+}
+
 int RunChat(const ChatFlags& flags) {
   InterruptWatcher interrupts;
   Result<UserConfig> config = LoadUserConfig(flags.config);
@@ -95,6 +113,11 @@ int RunChat(const ChatFlags& flags) {
     }
     if (!observer.printed()) std::printf("%s", reply->message.Text().c_str());
     if (observer.printed() || !reply->message.Text().empty()) std::printf("\n");
+    if (reply->truncated()) {  // Its tool calls may be cut too: none is run.
+      ReportCut(*reply);
+      std::fprintf(stderr, "%s\n", FormatUsageLine(*runtime.meter()).c_str());
+      return 1;
+    }
     request.messages.push_back(reply->message);
     if (reply->message.tool_calls.empty()) {
       std::fprintf(stderr, "%s\n", FormatUsageLine(*runtime.meter()).c_str());

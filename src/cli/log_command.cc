@@ -109,6 +109,24 @@ int ListSessions(store::Store& store, const std::string& company_id) {
 
 // --- One session's transcript. ---
 
+// The model's reasoning, set apart from its answer: "  thinking: ..." lines; a redacted
+// block is named, not shown.
+std::string ReasoningLines(const Json& message) {
+  if (!message.is_object() || !message.contains("reasoning") || !message["reasoning"].is_array()) {
+    return "";
+  }
+  std::string out;
+  for (const Json& r : message["reasoning"]) {
+    std::string text = Str(r, "text");
+    if (text.empty()) {
+      if (!Str(r, "redacted").empty()) out += "  thinking: (redacted by the provider)\n";
+      continue;
+    }
+    out += "  thinking:\n" + IndentLines(text, 60, "    | ");
+  }
+  return out;
+}
+
 std::string TranscriptEntry(const store::Event& e) {
   Json p = Payload(e);
   if (e.kind == "session_started") {
@@ -118,12 +136,16 @@ std::string TranscriptEntry(const store::Event& e) {
   if (e.kind == "model_reply") {
     std::string out = "\n-- step " + Str(p, "step") + "\n";
     const Json& message = p.contains("message") ? p["message"] : Json::object();
+    out += ReasoningLines(message);
     std::string text = MessageText(message);
     if (!text.empty()) out += IndentLines(text, 400);
     if (message.is_object() && message.contains("tool_calls") && message["tool_calls"].is_array()) {
       for (const Json& call : message["tool_calls"]) {
         out += "  > " + Str(call, "name") + " " + Str(call, "raw_arguments") + "\n";
       }
+    }
+    if (Str(p, "stop_reason") == "max_tokens") {
+      out += "  (cut at the output limit: this reply is incomplete)\n";
     }
     return out;
   }

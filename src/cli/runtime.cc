@@ -100,7 +100,14 @@ std::string FormatUsageLine(const llm::UsageMeter& meter) {
   if (total.usage.cache_read_tokens > 0) {
     line += " (+" + FormatCount(total.usage.cache_read_tokens) + " cached)";
   }
-  line += ", " + FormatCount(total.usage.output_tokens) + " out; ";
+  if (total.usage.cache_write_tokens > 0) {
+    line += " (+" + FormatCount(total.usage.cache_write_tokens) + " written to cache)";
+  }
+  line += ", " + FormatCount(total.usage.output_tokens) + " out";
+  if (total.usage.reasoning_tokens > 0) {
+    line += " (+" + FormatCount(total.usage.reasoning_tokens) + " reasoning)";
+  }
+  line += "; ";
   if (!total.all_priced) {
     std::string unpriced;
     for (const auto& [model, totals] : meter.ByModel()) {

@@ -160,8 +160,7 @@ void PrintStep(const agent::StepReport& step) {
   std::string tools;
   for (const std::string& name : step.tools) tools += (tools.empty() ? "" : ",") + name;
   if (tools.empty()) tools = "(no tool call)";
-  int64_t tokens = step.usage.input_tokens + step.usage.output_tokens +
-                   step.usage.cache_read_tokens + step.usage.cache_write_tokens;
+  int64_t tokens = step.usage.total();
   std::printf("step %lld  %s%s  %.2fs  %s tok  $%.4f\n", static_cast<long long>(step.step),
               tools.c_str(), step.any_error ? " (error)" : "",
               static_cast<double>(step.duration.count()) / 1000.0, FormatCount(tokens).c_str(),

@@ -113,8 +113,8 @@ class EventTally {
   static Spend ReplySpend(const Json& reply) {
     Spend spend;
     const Json& usage = reply.contains("usage") ? reply["usage"] : Json::object();
-    for (const char* key :
-         {"input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens"}) {
+    for (const char* key : {"input_tokens", "output_tokens", "cache_read_tokens",
+                            "cache_write_tokens", "reasoning_tokens"}) {
       if (usage.is_object() && usage.contains(key) && usage[key].is_number()) {
         spend.tokens += usage[key].get<int64_t>();
       }

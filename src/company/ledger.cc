@@ -106,7 +106,8 @@ Status Company::Impl::LoadLedger() {
       int64_t tokens = usage.value("input_tokens", int64_t{0}) +
                        usage.value("output_tokens", int64_t{0}) +
                        usage.value("cache_read_tokens", int64_t{0}) +
-                       usage.value("cache_write_tokens", int64_t{0});
+                       usage.value("cache_write_tokens", int64_t{0}) +
+                       usage.value("reasoning_tokens", int64_t{0});
       auto [role, item] = owner[*e.session_id];
       ledger_.Add(role, item, tokens, p->value("cost_usd", 0.0));
     }
@@ -116,9 +117,7 @@ Status Company::Impl::LoadLedger() {
 void Company::Impl::OnStep(const std::string& role, const std::string& item,
                            const agent::StepReport& step) {
   const llm::Usage& u = step.usage;
-  ledger_.Add(role, item,
-              u.input_tokens + u.output_tokens + u.cache_read_tokens + u.cache_write_tokens,
-              step.cost_usd);
+  ledger_.Add(role, item, u.total(), step.cost_usd);
   if (auto why = ledger_.Exhausted(charter_, role, item)) {
     {
       std::lock_guard<std::mutex> lock(inbox_mutex_);

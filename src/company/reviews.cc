@@ -45,6 +45,7 @@ Status Company::Impl::StartReviewSession(const store::WorkItem& item) {
             config.state_blob = DumpJson(
                 {{"item", item.id}, {"round", round}, {"worktree", WorktreeToJson(live.worktree)}});
             config.limits.max_steps = role.max_steps;
+            config.text_reply = agent::TextReplyPolicy::kFails;  // The verdict is a tool call.
             return config;
           });
   return Status::Ok();

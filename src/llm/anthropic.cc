@@ -3,6 +3,7 @@
 #include <map>
 
 #include "llm/provider_errors.h"
+#include "llm/usage.h"
 
 namespace mh::llm {
 namespace {
@@ -26,8 +27,22 @@ Json ContentBlocks(const std::vector<ContentPart>& parts) {
   return blocks;
 }
 
+// Thinking blocks go back first and unchanged (signatures verbatim): with extended
+// thinking the API refuses a tool_use turn whose thinking is missing or altered.
+void AppendThinking(const Message& message, Json& blocks) {
+  for (const Reasoning& r : message.reasoning) {
+    if (r.origin != "anthropic") continue;
+    if (!r.redacted.empty()) {
+      blocks.push_back({{"type", "redacted_thinking"}, {"data", r.redacted}});
+    } else {
+      blocks.push_back({{"type", "thinking"}, {"thinking", r.text}, {"signature", r.signature}});
+    }
+  }
+}
+
 Json AssistantBlocks(const Message& message) {
   Json blocks = Json::array();
+  AppendThinking(message, blocks);
   std::string text = message.Text();
   if (!text.empty()) blocks.push_back({{"type", "text"}, {"text", text}});
   for (const ToolCall& call : message.tool_calls) {
@@ -86,17 +101,25 @@ StopReason MapStopReason(std::string_view reason) {
   return StopReason::kOther;
 }
 
-// Reads the fields present in `usage` into `out` (stream events carry some of them).
-void MergeUsage(const Json& usage, Usage& out) {
-  if (JsonField(usage, "input_tokens")) out.input_tokens = JsonInt(usage, "input_tokens");
-  if (JsonField(usage, "output_tokens")) out.output_tokens = JsonInt(usage, "output_tokens");
-  if (JsonField(usage, "cache_read_input_tokens")) {
-    out.cache_read_tokens = JsonInt(usage, "cache_read_input_tokens");
-  }
-  if (JsonField(usage, "cache_creation_input_tokens")) {
-    out.cache_write_tokens = JsonInt(usage, "cache_creation_input_tokens");
+// Stream events carry parts of the usage (message_start the input, message_delta the
+// output): later fields replace earlier ones.
+void MergeUsage(const Json& usage, Json& into) {
+  if (!usage.is_object()) return;
+  for (const auto& [key, value] : usage.items()) {
+    if (!value.is_null()) into[key] = value;
   }
 }
+
+// A thinking or redacted_thinking block as native reasoning.
+Reasoning ReasoningFrom(const Json& block) {
+  Reasoning r{.origin = "anthropic"};
+  r.text = JsonString(block, "thinking");
+  r.signature = JsonString(block, "signature");
+  r.redacted = JsonString(block, "data");
+  return r;
+}
+
+bool IsThinking(std::string_view type) { return type == "thinking" || type == "redacted_thinking"; }
 
 std::optional<ProviderError> ErrorIn(const Json& body) {
   const Json* error = JsonField(body, "error");
@@ -189,11 +212,12 @@ Result<ModelResponse> AnthropicCodec::DecodeBody(std::string_view body) const {
       ToolCall call = ToolCallFrom(block, input != nullptr ? DumpJson(*input) : "");
       if (call.name.empty()) return NotProtocolStatus(spec_, "tool_use block without a name");
       response.message.tool_calls.push_back(std::move(call));
+    } else if (IsThinking(type)) {
+      response.message.reasoning.push_back(ReasoningFrom(block));
     }
-    // Other blocks (thinking) are not part of the native reply.
   }
   response.stop_reason = MapStopReason(JsonString(root, "stop_reason"));
-  if (const Json* usage = JsonField(root, "usage")) MergeUsage(*usage, response.usage);
+  if (const Json* usage = JsonField(root, "usage")) response.usage = UsageFromProviderJson(*usage);
   response.model = JsonString(root, "model");
   if (response.model.empty()) response.model = spec_.model;
   return response;
@@ -201,10 +225,11 @@ Result<ModelResponse> AnthropicCodec::DecodeBody(std::string_view body) const {
 
 // One content block being assembled.
 struct Block {
-  std::string type;  // "text", "tool_use", or another kind we keep no content of.
-  std::string text;
-  Json start;        // The content_block of content_block_start (tool_use: id, name, input).
-  std::string json;  // input_json_delta fragments.
+  std::string type;       // "text", "tool_use", "thinking", "redacted_thinking", or another kind.
+  std::string text;       // text, or thinking.
+  std::string signature;  // thinking.
+  Json start;             // The content_block of content_block_start (tool_use: id, name, input).
+  std::string json;       // input_json_delta fragments.
 };
 
 class AnthropicStreamDecoder final : public StreamDecoder {
@@ -249,6 +274,11 @@ class AnthropicStreamDecoder final : public StreamDecoder {
     for (auto& [index, block] : blocks_) {
       if (block.type == "text" && !block.text.empty()) {
         response.message.parts.push_back(ContentPart::Text(std::move(block.text)));
+      } else if (IsThinking(block.type)) {
+        Reasoning r = ReasoningFrom(block.start);
+        r.text = std::move(block.text);
+        if (!block.signature.empty()) r.signature = std::move(block.signature);
+        response.message.reasoning.push_back(std::move(r));
       } else if (block.type == "tool_use") {
         std::string raw = block.json;
         if (raw.empty()) {
@@ -259,7 +289,7 @@ class AnthropicStreamDecoder final : public StreamDecoder {
       }
     }
     response.stop_reason = MapStopReason(stop_reason_.value_or(""));
-    response.usage = usage_;
+    response.usage = UsageFromProviderJson(usage_);
     response.model = model_.empty() ? codec_.spec().model : model_;
     return response;
   }
@@ -284,6 +314,9 @@ class AnthropicStreamDecoder final : public StreamDecoder {
     if (b.type == "text") {
       b.text = JsonString(*block, "text");
       if (!b.text.empty()) observer.OnTextDelta(b.text);
+    } else if (b.type == "thinking") {
+      b.text = JsonString(*block, "thinking");
+      if (!b.text.empty()) observer.OnReasoningDelta(b.text);
     } else if (b.type == "tool_use") {
       ToolCall call;
       call.id = JsonString(*block, "id");
@@ -309,14 +342,20 @@ class AnthropicStreamDecoder final : public StreamDecoder {
       if (!text.empty()) observer.OnTextDelta(text);
     } else if (type == "input_json_delta") {
       it->second.json += JsonString(*delta, "partial_json");
+    } else if (type == "thinking_delta") {
+      std::string thinking = JsonString(*delta, "thinking");
+      it->second.text += thinking;
+      if (!thinking.empty()) observer.OnReasoningDelta(thinking);
+    } else if (type == "signature_delta") {
+      it->second.signature += JsonString(*delta, "signature");
     }
-    return Status::Ok();  // thinking_delta, signature_delta: not part of the native reply.
+    return Status::Ok();
   }
 
   const AnthropicCodec& codec_;
   std::map<int64_t, Block> blocks_;  // By content block index.
   std::optional<std::string> stop_reason_;
-  Usage usage_;
+  Json usage_ = Json::object();  // The provider's usage fields, merged across events.
   std::string model_;
   bool stopped_ = false;
 };

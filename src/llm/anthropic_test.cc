@@ -250,7 +250,8 @@ TEST(AnthropicErrors, Http529OverloadedIsUnavailableWithTheProvidersWords) {
   CallRecord record = RunCall(testing::Reply(529, "application/json", DumpJson(body)), true);
   ASSERT_FALSE(record.result->ok());
   EXPECT_EQ(record.result->error().code(), StatusCode::kUnavailable);
-  EXPECT_EQ(record.result->error().message(), "anthropic: HTTP 529 overloaded_error: Overloaded");
+  EXPECT_EQ(record.result->error().message(),
+            "anthropic: HTTP 529 overloaded_error: Overloaded (1 attempt)");
 }
 
 TEST(AnthropicErrors, Http400NamesTheErrorTypeAndMessage) {
@@ -261,7 +262,7 @@ TEST(AnthropicErrors, Http400NamesTheErrorTypeAndMessage) {
   ASSERT_FALSE(record.result->ok());
   EXPECT_EQ(record.result->error().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(record.result->error().message(),
-            "anthropic: HTTP 400 invalid_request_error: messages: field required");
+            "anthropic: HTTP 400 invalid_request_error: messages: field required (1 attempt)");
 }
 
 }  // namespace

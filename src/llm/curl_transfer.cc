@@ -104,13 +104,13 @@ void CurlTransfer::Begin(SteadyTime now, DeadlineListener* listener) {
 
 std::optional<SteadyTime> CurlTransfer::NextDeadline() const {
   std::optional<SteadyTime> next = total_deadline_;
-  for (const auto& d : {first_byte_deadline_, idle_deadline_}) {
+  for (const auto& d : {first_byte_deadline_, idle_deadline_, window_end_}) {
     if (d && (!next || *d < *next)) next = d;
   }
   return next;
 }
 
-Status CurlTransfer::CheckDeadlines(SteadyTime now) const {
+Status CurlTransfer::CheckDeadlines(SteadyTime now) {
   if (total_deadline_ && now >= *total_deadline_) {
     return DeadlineExceededError("HTTP total timeout: the request took longer than " +
                                  Millis(request_.timeouts.total));
@@ -122,6 +122,16 @@ Status CurlTransfer::CheckDeadlines(SteadyTime now) const {
   if (idle_deadline_ && now >= *idle_deadline_) {
     return DeadlineExceededError("HTTP idle timeout: no data for " +
                                  Millis(request_.timeouts.idle) + " mid-response");
+  }
+  if (window_end_ && now >= *window_end_) {
+    if (window_bytes_ < request_.timeouts.min_bytes_per_window) {
+      return DeadlineExceededError(
+          "HTTP response too slow: " + std::to_string(window_bytes_) + " bytes in " +
+          Millis(request_.timeouts.rate_window) + " (at least " +
+          std::to_string(request_.timeouts.min_bytes_per_window) + " expected)");
+    }
+    window_bytes_ = 0;
+    window_end_ = now + request_.timeouts.rate_window;
   }
   return Status::Ok();
 }
@@ -223,6 +233,12 @@ size_t CurlTransfer::OnBody(char* data, size_t size, size_t count, void* self_pt
   auto* self = static_cast<CurlTransfer*>(self_ptr);
   self->ByteArrived();
   self->DeliverHead();
+  self->window_bytes_ += static_cast<int64_t>(size * count);
+  if (!self->window_end_ && self->request_.timeouts.min_bytes_per_window > 0 &&
+      self->request_.timeouts.rate_window.count() > 0) {
+    self->window_end_ = std::chrono::steady_clock::now() + self->request_.timeouts.rate_window;
+    self->ReportDeadline();
+  }
   if (!self->handler_->OnData(std::string_view(data, size * count))) {
     self->handler_aborted_ = true;
     return 0;  // libcurl ends the transfer with CURLE_WRITE_ERROR.

@@ -44,10 +44,12 @@ class CurlTransfer {
   // Called when the transfer joins the multi handle: arms the total deadline.
   void Begin(SteadyTime now, DeadlineListener* listener);
 
-  // The nearest of the first-byte, idle and total deadlines; nullopt when none runs.
+  // The nearest of the first-byte, idle, total and progress-rate deadlines; nullopt when
+  // none runs.
   std::optional<SteadyTime> NextDeadline() const;
-  // The timeout that has run out at `now`, as kDeadlineExceeded; Ok when none has.
-  Status CheckDeadlines(SteadyTime now) const;
+  // The timeout that has run out at `now`, as kDeadlineExceeded; Ok when none has. A rate
+  // window that ends with enough bytes starts the next one.
+  Status CheckDeadlines(SteadyTime now);
   // The due time of the timer the loop has armed for this transfer (stale ones are skipped).
   std::optional<SteadyTime> armed_at() const { return armed_at_; }
   void set_armed_at(std::optional<SteadyTime> t) { armed_at_ = t; }
@@ -87,6 +89,8 @@ class CurlTransfer {
   std::optional<SteadyTime> first_byte_deadline_;
   std::optional<SteadyTime> idle_deadline_;
   std::optional<SteadyTime> total_deadline_;
+  std::optional<SteadyTime> window_end_;  // The current rate window, once the body flows.
+  int64_t window_bytes_ = 0;              // Body bytes in the current rate window.
   std::optional<SteadyTime> armed_at_;
 };
 

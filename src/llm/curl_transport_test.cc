@@ -137,6 +137,28 @@ TEST(CurlTransportTest, IdleTimeoutAfterPartOfTheStream) {
       << "a 100 ms gap is within the idle limit; the timeout came after the stall";
 }
 
+TEST(CurlTransportTest, TrickleBelowTheMinimumRateIsCut) {
+  test::Script script = {Write(StreamHead())};
+  for (int i = 0; i < 400; ++i) {  // A byte every 5 ms: never idle, but far too slow.
+    script.push_back(Write(Chunk("x")));
+    script.push_back(test::Pause(5));
+  }
+  LoopbackServer server({script});
+  auto transport = NewCurlTransport();
+  auto probe = std::make_shared<Probe>();
+  HttpRequest request = Post(server.Url());
+  request.timeouts.idle = milliseconds(1000);
+  request.timeouts.rate_window = milliseconds(200);
+  request.timeouts.min_bytes_per_window = 1000;
+  transport->Start(request, test::HandlerFor(probe));
+  auto outcome = probe->WaitDone();
+  ASSERT_TRUE(outcome.has_value());
+  EXPECT_EQ(outcome->done->code(), StatusCode::kDeadlineExceeded);
+  EXPECT_NE(outcome->done->message().find("HTTP response too slow"), std::string::npos)
+      << outcome->done->message();
+  EXPECT_LT(outcome->body.size(), 400u) << "cut long before the trickle ended";
+}
+
 TEST(CurlTransportTest, TotalTimeoutIsNamed) {
   LoopbackServer server({{Write(StreamHead()), test::Stall()}});
   auto transport = NewCurlTransport();

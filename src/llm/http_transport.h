@@ -31,8 +31,15 @@ struct HttpTimeouts {
   std::chrono::milliseconds first_byte{300'000};
   // The longest gap between two pieces of the body once it flows.
   std::chrono::milliseconds idle{120'000};
-  // The whole request; 0 means none.
-  std::chrono::milliseconds total{0};
+  // The whole request; 0 means none. A model call that streams for longer than this is
+  // stuck, not busy.
+  std::chrono::milliseconds total{1'800'000};
+  // The slowest a body may flow: once it flows, each `rate_window` must bring at least
+  // `min_bytes_per_window` bytes, so a server trickling a byte a second cannot hold a
+  // request forever. The window is longer than `idle`, so a model that is silent while it
+  // reasons (one gap under `idle`, then a fast stream) passes. 0 bytes: no minimum.
+  std::chrono::milliseconds rate_window{300'000};
+  int64_t min_bytes_per_window = 1024;
 };
 
 struct HttpRequest {
@@ -41,11 +48,17 @@ struct HttpRequest {
   std::vector<HttpHeader> headers;
   std::string body;
   HttpTimeouts timeouts;
+  // For RetryingTransport: whether an error reply it would retry by its status (429, 5xx)
+  // is worth retrying, from the status and the start of the body (up to 64 KiB). Unset:
+  // always. A provider says no for errors that can never succeed (429 insufficient_quota,
+  // a server that cannot stream tool calls), which are then passed on at once.
+  std::function<bool(int status, std::string_view body)> retryable;
 };
 
 struct HttpResponseHead {
   int status = 0;
   std::vector<HttpHeader> headers;
+  int attempts = 1;  // How many times the request was sent (RetryingTransport sets it).
 
   // The value of the first header named `name` (case-insensitive), or nullptr.
   const std::string* Find(std::string_view name) const;

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "base/status.h"
+#include "llm/model_limits.h"
 #include "llm/types.h"
 
 namespace mh::llm {
@@ -24,6 +25,8 @@ class CompletionObserver {
   virtual ~CompletionObserver() = default;
   // Streaming only: a piece of the assistant's text, as it arrives.
   virtual void OnTextDelta(std::string_view text) { (void)text; }
+  // Streaming only: a piece of the model's reasoning, as it arrives. Never answer text.
+  virtual void OnReasoningDelta(std::string_view text) { (void)text; }
   // Streaming only: the model began a tool call; `call` has its id and name, not yet
   // its arguments.
   virtual void OnToolCallStarted(const ToolCall& call) { (void)call; }
@@ -46,6 +49,9 @@ class Model {
 
   // The documented name this model was made from, e.g. "xai/grok-4".
   virtual const std::string& name() const = 0;
+
+  // Its context window and output limit; 0 fields are unknown.
+  virtual ModelLimits limits() const { return {}; }
 
   // Starts a call and returns at once. `request.stream` chooses streaming. When the
   // request cannot be sent (it is invalid for this protocol), OnComplete still comes,

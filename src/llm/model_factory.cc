@@ -19,8 +19,9 @@ Result<std::unique_ptr<Model>> MakeModel(std::string_view name, HttpTransport& t
       codec = NewAnthropicCodec(spec, options.timeouts);
       break;
   }
+  ModelLimits limits = WithOverrides(DefaultModelLimits(spec.model), options.limits);
   return std::unique_ptr<Model>(std::make_unique<ProviderModel>(
-      std::move(spec), std::move(codec), transport, prices, std::move(options.meter)));
+      std::move(spec), std::move(codec), transport, prices, std::move(options.meter), limits));
 }
 
 }  // namespace mh::llm

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "llm/provider_errors.h"
+#include "llm/usage.h"
 
 namespace mh::llm {
 namespace {
@@ -40,7 +41,28 @@ Json EncodeAssistant(const Message& message) {
                      {"function", {{"name", call.name}, {"arguments", arguments}}}});
   }
   out["tool_calls"] = std::move(calls);
+  // DeepSeek's thinking mode refuses a tool-call turn without its reasoning (HTTP 400);
+  // servers that sent reasoning under another field get it back under that field.
+  std::string field;
+  std::string reasoning;
+  for (const Reasoning& r : message.reasoning) {
+    if (r.origin != "reasoning_content" && r.origin != "reasoning") continue;
+    if (field.empty()) field = r.origin;
+    reasoning += r.text;
+  }
+  if (!field.empty()) out[field] = std::move(reasoning);
   return out;
+}
+
+// The reasoning a message or a delta carries: DeepSeek, xAI, vLLM and llama.cpp name it
+// reasoning_content; OpenRouter, Groq and Ollama reasoning. Empty origin: none.
+std::pair<std::string, std::string> ReasoningIn(const Json& message) {
+  for (const char* field : {"reasoning_content", "reasoning"}) {
+    if (const Json* value = JsonField(message, field); value && value->is_string()) {
+      return {field, value->get<std::string>()};
+    }
+  }
+  return {"", ""};
 }
 
 // Appends tool results starting at `i`; returns the index after the run. Chat Completions
@@ -110,17 +132,28 @@ StopReason MapFinishReason(std::string_view reason, bool has_tool_calls) {
   return out;
 }
 
-Usage DecodeUsage(const Json& usage) {
-  Usage out;
-  int64_t prompt = JsonInt(usage, "prompt_tokens");
-  int64_t cached = 0;
-  if (const Json* details = JsonField(usage, "prompt_tokens_details")) {
-    cached = JsonInt(*details, "cached_tokens");
+// xAI counts reasoning on top of completion_tokens; the rest inside (or say so by their
+// total_tokens, which kAuto reads).
+Usage DecodeUsage(const ModelSpec& spec, const Json& usage) {
+  return UsageFromProviderJson(
+      usage, spec.provider == "xai" ? ReasoningCount::kSeparate : ReasoningCount::kAuto);
+}
+
+// OpenRouter reports an upstream failure as "Provider returned error" with the reason in
+// error.metadata.raw (a string, often JSON) and the upstream's name in provider_name.
+std::string WithUpstreamReason(const Json& error, std::string message) {
+  const Json* metadata = JsonField(error, "metadata");
+  if (metadata == nullptr) return message;
+  const Json* raw = JsonField(*metadata, "raw");
+  if (raw == nullptr) return message;
+  std::string reason = raw->is_string() ? raw->get<std::string>() : DumpJson(*raw);
+  if (Result<Json> inner = ParseJson(reason); inner.ok() && inner->is_object()) {
+    const Json* nested = JsonField(*inner, "error");
+    const Json& holder = nested != nullptr && nested->is_object() ? *nested : *inner;
+    if (std::string m = JsonString(holder, "message"); !m.empty()) reason = m;
   }
-  out.cache_read_tokens = cached;
-  out.input_tokens = prompt >= cached ? prompt - cached : prompt;
-  out.output_tokens = JsonInt(usage, "completion_tokens");
-  return out;
+  std::string provider = JsonString(*metadata, "provider_name");
+  return message + " (" + (provider.empty() ? "upstream" : provider) + ": " + reason + ")";
 }
 
 std::optional<ProviderError> ErrorIn(const Json& body) {
@@ -128,7 +161,7 @@ std::optional<ProviderError> ErrorIn(const Json& body) {
   if (error != nullptr && error->is_object()) {
     std::string type = JsonString(*error, "type");
     if (type.empty()) type = JsonString(*error, "code");
-    return ProviderError{type, JsonString(*error, "message")};
+    return ProviderError{type, WithUpstreamReason(*error, JsonString(*error, "message"))};
   }
   if (error != nullptr && error->is_string()) return ProviderError{"", error->get<std::string>()};
   // vLLM: {"object": "error", "message": ..., "type": ...}.
@@ -218,6 +251,9 @@ Result<ModelResponse> OpenAiChatCodec::DecodeBody(std::string_view body) const {
   response.message.role = Role::kAssistant;
   std::string text = ContentText(JsonField(*message, "content"));
   if (!text.empty()) response.message.parts.push_back(ContentPart::Text(std::move(text)));
+  if (auto [origin, reasoning] = ReasoningIn(*message); !reasoning.empty()) {
+    response.message.reasoning.push_back({.origin = origin, .text = std::move(reasoning)});
+  }
   if (const Json* calls = JsonField(*message, "tool_calls"); calls && calls->is_array()) {
     for (const Json& item : *calls) {
       ToolCall call;
@@ -238,7 +274,7 @@ Result<ModelResponse> OpenAiChatCodec::DecodeBody(std::string_view body) const {
   }
   response.stop_reason = MapFinishReason(JsonString((*choices)[0], "finish_reason"),
                                          !response.message.tool_calls.empty());
-  if (const Json* usage = JsonField(root, "usage")) response.usage = DecodeUsage(*usage);
+  if (const Json* usage = JsonField(root, "usage")) response.usage = DecodeUsage(spec_, *usage);
   response.model = JsonString(root, "model");
   if (response.model.empty()) response.model = spec_.model;
   return response;
@@ -270,7 +306,7 @@ class ChatStreamDecoder final : public StreamDecoder {
     }
     if (model_.empty()) model_ = JsonString(chunk, "model");
     if (const Json* usage = JsonField(chunk, "usage"); usage && usage->is_object()) {
-      usage_ = DecodeUsage(*usage);
+      usage_ = DecodeUsage(codec_.spec(), *usage);
     }
     const Json* choices = JsonField(chunk, "choices");
     if (choices == nullptr || !choices->is_array() || choices->empty()) return Status::Ok();
@@ -290,6 +326,10 @@ class ChatStreamDecoder final : public StreamDecoder {
     ModelResponse response;
     response.message.role = Role::kAssistant;
     if (!text_.empty()) response.message.parts.push_back(ContentPart::Text(std::move(text_)));
+    if (!reasoning_.empty()) {
+      response.message.reasoning.push_back(
+          {.origin = reasoning_origin_, .text = std::move(reasoning_)});
+    }
     for (auto& [index, pending] : calls_) {
       if (pending.call.name.empty()) {
         return NotProtocolStatus(codec_.spec(),
@@ -308,6 +348,11 @@ class ChatStreamDecoder final : public StreamDecoder {
 
  private:
   Status OnDelta(const Json& delta, CompletionObserver& observer) {
+    if (auto [origin, reasoning] = ReasoningIn(delta); !reasoning.empty()) {
+      if (reasoning_origin_.empty()) reasoning_origin_ = origin;
+      reasoning_ += reasoning;
+      observer.OnReasoningDelta(reasoning);
+    }
     std::string text = ContentText(JsonField(delta, "content"));
     if (!text.empty()) {
       text_ += text;
@@ -337,6 +382,8 @@ class ChatStreamDecoder final : public StreamDecoder {
 
   const OpenAiChatCodec& codec_;
   std::string text_;
+  std::string reasoning_;
+  std::string reasoning_origin_;
   std::map<int64_t, PendingCall> calls_;  // By the protocol's tool call index.
   std::optional<std::string> finish_reason_;
   Usage usage_;

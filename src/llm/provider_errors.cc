@@ -28,11 +28,16 @@ std::string KeyHint(const ModelSpec& spec) {
   return "; check " + spec.key_env;
 }
 
+bool IsBillingError(int status, const std::optional<ProviderError>& error) {
+  if (status != 429 || !error) return false;
+  return Lower(error->type).find("quota") != std::string::npos ||
+         Lower(error->message).find("check your plan and billing") != std::string::npos;
+}
+
 StatusCode CodeForHttp(int status, const std::optional<ProviderError>& error) {
   if (status == 401 || status == 403) return StatusCode::kPermissionDenied;
-  if (status == 429 && error && Lower(error->type).find("quota") != std::string::npos) {
-    return StatusCode::kResourceExhausted;
-  }
+  if (IsBillingError(status, error)) return StatusCode::kResourceExhausted;
+  if (CannotStreamTools(status, error)) return StatusCode::kFailedPrecondition;
   if (status == 408 || status == 429 || status >= 500) return StatusCode::kUnavailable;
   if (status >= 300 && status < 400) return StatusCode::kFailedPrecondition;
   return StatusCode::kInvalidArgument;
@@ -44,11 +49,65 @@ std::string Describe(const ProviderError& error, std::string_view key) {
   return ScrubSecrets(text, key);
 }
 
+std::string AttemptsNote(int http_status, const std::optional<ProviderError>& error, int attempts) {
+  if (attempts > 1) return " (after " + std::to_string(attempts) + " attempts)";
+  if (IsPermanentHttpError(http_status, error)) return " (1 attempt: retrying cannot help)";
+  return " (1 attempt)";
+}
+
+bool IsKeyChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '*' ||
+         c == '.';
+}
+
 }  // namespace
+
+bool CannotStreamTools(int http_status, const std::optional<ProviderError>& error) {
+  return http_status >= 500 && error &&
+         Lower(error->message).find("cannot use tools with stream") != std::string::npos;
+}
+
+bool IsPermanentHttpError(int http_status, const std::optional<ProviderError>& error) {
+  return IsBillingError(http_status, error) || CannotStreamTools(http_status, error);
+}
+
+std::string RedactKeyShapes(std::string_view text) {
+  static constexpr std::string_view kPrefixes[] = {"sk-ant-", "sk-proj-", "sk-or-", "sk-",
+                                                   "xai-",    "gsk_",     "AIza",   "sk_"};
+  constexpr size_t kMinBody = 8;
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    bool at_word_start = i == 0 || !IsKeyChar(text[i - 1]);
+    size_t end = i;
+    if (at_word_start) {
+      for (std::string_view prefix : kPrefixes) {
+        if (text.substr(i, prefix.size()) != prefix) continue;
+        size_t j = i + prefix.size();
+        bool random_looking = false;  // Keys hold digits; masked echoes hold '*'.
+        while (j < text.size() && IsKeyChar(text[j])) {
+          random_looking =
+              random_looking || std::isdigit(static_cast<unsigned char>(text[j])) || text[j] == '*';
+          ++j;
+        }
+        while (j > i + prefix.size() && text[j - 1] == '.') --j;  // A sentence's full stop.
+        if (random_looking && j - i - prefix.size() >= kMinBody) end = j;
+        break;
+      }
+    }
+    if (end > i) {
+      out += "[REDACTED]";
+      i = end;
+    } else {
+      out += text[i++];
+    }
+  }
+  return out;
+}
 
 Status HttpErrorStatus(const ModelSpec& spec, const std::string& url, int http_status,
                        const std::optional<ProviderError>& error, std::string_view content_type,
-                       std::string_view body) {
+                       std::string_view body, int attempts) {
   std::string text = spec.provider + ": HTTP " + std::to_string(http_status);
   if (error) {
     text += " " + Describe(*error, spec.api_key);
@@ -60,7 +119,7 @@ Status HttpErrorStatus(const ModelSpec& spec, const std::string& url, int http_s
   StatusCode code = CodeForHttp(http_status, error);
   if (code == StatusCode::kPermissionDenied) text += KeyHint(spec);
   if (http_status >= 300 && http_status < 400) text += "; check the base URL";
-  return Status(code, text);
+  return Status(code, text + AttemptsNote(http_status, error, attempts));
 }
 
 Status StreamErrorStatus(const ModelSpec& spec, const ProviderError& error) {
@@ -106,11 +165,11 @@ std::string FirstBytes(std::string_view body, size_t n) {
     out += (u == '\n' || u == '\r' || u == '\t') ? ' ' : (u < 0x20 || u == 0x7f) ? '?' : c;
   }
   if (body.size() > n) out += "...";
-  return RedactSecrets(out);
+  return RedactKeyShapes(RedactSecrets(out));
 }
 
 std::string ScrubSecrets(std::string_view text, std::string_view key) {
-  std::string out = RedactSecrets(text);
+  std::string out = RedactKeyShapes(RedactSecrets(text));
   if (key.size() < kMinKeyFragment) return out;
   std::string result;
   size_t i = 0;

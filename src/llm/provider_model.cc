@@ -1,5 +1,6 @@
 #include "llm/provider_model.h"
 
+#include <atomic>
 #include <cctype>
 
 #include "llm/provider_errors.h"
@@ -12,9 +13,35 @@ struct ProviderModel::Shared {
   PriceTable prices;
   std::shared_ptr<UsageMeter> meter;  // May be null.
   std::string url;                    // Of the requests, for error messages.
+  ModelLimits limits;
+  // Learnt from a 500 "Cannot use tools with stream" (older llama.cpp servers): requests
+  // with tools go without streaming from then on. Mutable: calls in flight set it.
+  mutable std::atomic<bool> no_stream_with_tools{false};
 };
 
 namespace {
+
+constexpr char kUserAgent[] = "macrohard/" MH_VERSION;
+
+// The request as sent: the codec's encoding plus what every request carries. max_tokens
+// is fitted to the model's limits, the prompt estimated from the encoded body (4 bytes a
+// token, which errs on the side of a shorter reply, never on a refused request).
+Result<HttpRequest> EncodeRequest(const std::shared_ptr<const ProviderModel::Shared>& shared,
+                                  ModelRequest& request) {
+  ASSIGN_OR_RETURN(HttpRequest http, shared->codec->Encode(request));
+  int fitted =
+      FitMaxTokens(request.max_tokens, shared->limits, static_cast<int64_t>(http.body.size() / 4));
+  if (fitted != request.max_tokens) {
+    request.max_tokens = fitted;
+    ASSIGN_OR_RETURN(http, shared->codec->Encode(request));
+  }
+  http.headers.push_back({"User-Agent", kUserAgent});
+  // Errors that cannot succeed are not resent (429 insufficient_quota, ...).
+  http.retryable = [shared](int status, std::string_view body) {
+    return !IsPermanentHttpError(status, shared->codec->ParseError(body));
+  };
+  return http;
+}
 
 constexpr size_t kMaxErrorBody = 64 << 10;
 
@@ -32,12 +59,20 @@ bool StartsLikeSse(std::string_view bytes) {
 // Runs on the transport's loop thread only.
 class CallHandler final : public HttpHandler {
  public:
-  CallHandler(std::shared_ptr<const ProviderModel::Shared> shared, bool stream,
-              std::unique_ptr<CompletionObserver> observer)
-      : shared_(std::move(shared)), stream_requested_(stream), observer_(std::move(observer)) {}
+  // `request` is kept only when it could need the non-streaming fallback.
+  CallHandler(std::shared_ptr<const ProviderModel::Shared> shared, HttpTransport& transport,
+              ModelRequest request, std::unique_ptr<CompletionObserver> observer)
+      : shared_(std::move(shared)),
+        transport_(transport),
+        stream_requested_(request.stream),
+        max_tokens_(request.max_tokens),  // As fitted and sent.
+        observer_(std::move(observer)) {
+    if (request.stream && !request.tools.empty()) fallback_request_ = std::move(request);
+  }
 
   void OnHead(const HttpResponseHead& head) override {
     status_ = head.status;
+    attempts_ = head.attempts;
     if (const std::string* type = head.Find("content-type")) content_type_ = Lower(*type);
   }
 
@@ -57,9 +92,11 @@ class CallHandler final : public HttpHandler {
   }
 
   void OnDone(Status status) override {
+    if (status.ok() && RetryWithoutStreaming()) return;
     Result<ModelResponse> result = Finish(status);
     if (result.ok()) {
       ModelResponse& response = *result;
+      response.max_tokens = max_tokens_;
       if (const ModelPrice* price = shared_->prices.Find(shared_->spec.name)) {
         response.cost_usd = CostOf(*price, response.usage);
         response.priced = true;
@@ -77,6 +114,23 @@ class CallHandler final : public HttpHandler {
 
   bool Ok2xx() const { return status_ >= 200 && status_ < 300; }
 
+  // A server that cannot stream tool calls gets the same request once more, whole; the
+  // model remembers, so later calls go whole at once. True when the retry was started.
+  bool RetryWithoutStreaming() {
+    if (!fallback_request_ || Ok2xx() || mode_ == Mode::kSse) return false;
+    if (!CannotStreamTools(status_, shared_->codec->ParseError(body_))) return false;
+    shared_->no_stream_with_tools = true;
+    ModelRequest request = std::move(*fallback_request_);
+    fallback_request_.reset();
+    request.stream = false;
+    Result<HttpRequest> http = EncodeRequest(shared_, request);
+    if (!http.ok()) return false;
+    transport_.Start(std::move(*http),
+                     std::make_unique<CallHandler>(shared_, transport_, std::move(request),
+                                                   std::move(observer_)));
+    return true;
+  }
+
   // A streamed reply is read as SSE when the server says so, or when it plainly is SSE
   // under another content type; anything else (JSON, an error, HTML) is buffered.
   void Decide(std::string_view first_bytes) {
@@ -87,7 +141,14 @@ class CallHandler final : public HttpHandler {
   }
 
   bool FeedSse(std::string_view bytes) {
-    parser_.Feed(bytes, [this](SseEvent&& event) {
+    streamed_bytes_ += bytes.size();
+    if (streamed_bytes_ > kMaxReplyBytes) {
+      error_ =
+          ResourceExhaustedError(shared_->spec.provider + ": stream from " + shared_->url +
+                                 " is larger than " + std::to_string(kMaxReplyBytes) + " bytes");
+      return false;
+    }
+    Status parsed = parser_.Feed(bytes, [this](SseEvent&& event) {
       if (!error_.ok()) return;
       ++events_;
       try {
@@ -98,6 +159,10 @@ class CallHandler final : public HttpHandler {
         error_ = NotProtocolStatus(shared_->spec, e.what());
       }
     });
+    if (error_.ok() && !parsed.ok()) {
+      error_ = Status(parsed.code(),
+                      shared_->spec.provider + ": " + parsed.message() + " from " + shared_->url);
+    }
     return error_.ok();
   }
 
@@ -122,7 +187,7 @@ class CallHandler final : public HttpHandler {
     }
     if (!Ok2xx()) {
       return HttpErrorStatus(spec, shared_->url, status_, shared_->codec->ParseError(body_),
-                             content_type_, body_);
+                             content_type_, body_, attempts_);
     }
     if (mode_ == Mode::kSse) {
       if (parser_.HasPartialEvent()) return CutStatus("ended inside an event");
@@ -140,15 +205,20 @@ class CallHandler final : public HttpHandler {
   }
 
   std::shared_ptr<const ProviderModel::Shared> shared_;
+  HttpTransport& transport_;
   bool stream_requested_;
+  int max_tokens_;
+  std::optional<ModelRequest> fallback_request_;
   std::unique_ptr<CompletionObserver> observer_;
   int status_ = 0;
+  int attempts_ = 1;
   std::string content_type_;
   Mode mode_ = Mode::kUndecided;
   std::string body_;
   SseParser parser_;
   std::unique_ptr<StreamDecoder> decoder_;
   int64_t events_ = 0;
+  size_t streamed_bytes_ = 0;
   Status error_;  // The first decoding error; ends the call.
 };
 
@@ -156,7 +226,7 @@ class CallHandler final : public HttpHandler {
 
 ProviderModel::ProviderModel(ModelSpec spec, std::unique_ptr<ProtocolCodec> codec,
                              HttpTransport& transport, PriceTable prices,
-                             std::shared_ptr<UsageMeter> meter)
+                             std::shared_ptr<UsageMeter> meter, ModelLimits limits)
     : transport_(transport) {
   auto shared = std::make_shared<Shared>();
   shared->spec = std::move(spec);
@@ -164,15 +234,18 @@ ProviderModel::ProviderModel(ModelSpec spec, std::unique_ptr<ProtocolCodec> code
   shared->prices = std::move(prices);
   shared->meter = std::move(meter);
   shared->url = shared->codec->url();
+  shared->limits = limits;
   shared_ = std::move(shared);
 }
 
 ProviderModel::~ProviderModel() = default;
 
 const std::string& ProviderModel::name() const { return shared_->spec.name; }
+ModelLimits ProviderModel::limits() const { return shared_->limits; }
 
 CallId ProviderModel::Complete(ModelRequest request, std::unique_ptr<CompletionObserver> observer) {
-  Result<HttpRequest> http = shared_->codec->Encode(request);
+  if (!request.tools.empty() && shared_->no_stream_with_tools) request.stream = false;
+  Result<HttpRequest> http = EncodeRequest(shared_, request);
   if (!http.ok()) {
     // std::function needs a copyable callable, so the observer rides in a shared_ptr.
     std::shared_ptr<CompletionObserver> owned = std::move(observer);
@@ -180,8 +253,9 @@ CallId ProviderModel::Complete(ModelRequest request, std::unique_ptr<CompletionO
     transport_.RunAfter(std::chrono::milliseconds(0), [owned, error] { owned->OnComplete(error); });
     return 0;
   }
-  return transport_.Start(std::move(*http), std::make_unique<CallHandler>(shared_, request.stream,
-                                                                          std::move(observer)));
+  return transport_.Start(
+      std::move(*http),
+      std::make_unique<CallHandler>(shared_, transport_, std::move(request), std::move(observer)));
 }
 
 void ProviderModel::Cancel(CallId id) {

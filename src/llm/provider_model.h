@@ -22,10 +22,11 @@ class ProviderModel final : public Model {
  public:
   // `meter`, when set, records every completed call's usage and cost.
   ProviderModel(ModelSpec spec, std::unique_ptr<ProtocolCodec> codec, HttpTransport& transport,
-                PriceTable prices, std::shared_ptr<UsageMeter> meter);
+                PriceTable prices, std::shared_ptr<UsageMeter> meter, ModelLimits limits = {});
   ~ProviderModel() override;
 
   const std::string& name() const override;
+  ModelLimits limits() const override;
   CallId Complete(ModelRequest request, std::unique_ptr<CompletionObserver> observer) override;
   void Cancel(CallId id) override;
 

@@ -100,12 +100,12 @@ TEST_F(ProviderModelTest, RateLimitAndServerErrorsAreUnavailable) {
   Status s = Run(testing::Reply(429, "application/json",
                                 R"({"error":{"type":"rate_limit","message":"slow down"}})"));
   EXPECT_EQ(s.code(), StatusCode::kUnavailable);
-  EXPECT_EQ(s.message(), "xai: HTTP 429 rate_limit: slow down");
+  EXPECT_EQ(s.message(), "xai: HTTP 429 rate_limit: slow down (1 attempt)");
   Status html = Run(testing::Reply(502, "text/html", "<html>Bad Gateway</html>"));
   EXPECT_EQ(html.code(), StatusCode::kUnavailable);
   EXPECT_EQ(html.message(),
             "xai: HTTP 502 from https://api.x.ai/v1/chat/completions (text/html, first bytes: "
-            "<html>Bad Gateway</html>)");
+            "<html>Bad Gateway</html>) (1 attempt)");
 }
 
 TEST_F(ProviderModelTest, QuotaExhaustedIsResourceExhausted) {

@@ -21,6 +21,9 @@ using std::chrono::milliseconds;
 
 bool IsRetryableStatus(int status) { return status == 429 || (status >= 500 && status <= 599); }
 
+// How much of a retryable error's body is kept for HttpRequest::retryable to read.
+constexpr size_t kMaxHeldErrorBody = 64 << 10;
+
 class RetryState;
 
 // What outlives the RetryingTransport while requests still run: they reach it through it.
@@ -80,6 +83,7 @@ class RetryState : public std::enable_shared_from_this<RetryState> {
   // The current attempt.
   std::optional<HttpResponseHead> held_head_;      // Not yet shown to the user.
   std::optional<milliseconds> swallow_then_wait_;  // Set: a retryable reply, to be hidden.
+  std::string held_body_;  // The body of that reply, in case it is not worth retrying.
   bool body_seen_ = false;
 };
 
@@ -102,6 +106,7 @@ void RetryState::Launch() {
   phase_ = Phase::kInFlight;
   held_head_.reset();
   swallow_then_wait_.reset();
+  held_body_.clear();
   body_seen_ = false;
   inner_id_ = core_->inner.Start(request_, std::make_unique<AttemptHandler>(shared_from_this()));
 }
@@ -123,14 +128,18 @@ void RetryState::OnHead(const HttpResponseHead& head) {
       retry_after = ParseRetryAfter(*value, core_->clock.Now());
     }
     swallow_then_wait_ = NextWait(retry_after);
-    if (swallow_then_wait_) return;
   }
   held_head_ = head;
+  held_head_->attempts = attempts_;
 }
 
 bool RetryState::OnData(std::string_view bytes) {
   if (cancel_requested_) return false;  // Cancel() is on its way to the inner transport.
-  if (swallow_then_wait_) return true;  // The body of a reply that will be retried.
+  if (swallow_then_wait_) {  // The body of a reply that will be retried (or not: OnDone).
+    size_t room = kMaxHeldErrorBody - std::min(kMaxHeldErrorBody, held_body_.size());
+    held_body_.append(bytes.substr(0, room));
+    return true;
+  }
   if (held_head_) {
     user_->OnHead(*held_head_);
     held_head_.reset();
@@ -146,7 +155,18 @@ void RetryState::OnDone(Status status) {
     if (status.code() != StatusCode::kCancelled) status = CancelledError("HTTP request cancelled");
     return Deliver(std::move(status));
   }
-  if (swallow_then_wait_) return WaitThenRetry(*swallow_then_wait_);
+  if (swallow_then_wait_) {
+    bool worth_it = !request_.retryable || request_.retryable(held_head_->status, held_body_);
+    if (worth_it) return WaitThenRetry(*swallow_then_wait_);
+    // An error that can never succeed: the user gets it now, as it came.
+    swallow_then_wait_.reset();
+    user_->OnHead(*held_head_);
+    held_head_.reset();
+    if (!held_body_.empty() && !user_->OnData(held_body_)) {
+      return Deliver(CancelledError("HTTP request aborted by its handler"));
+    }
+    return Deliver(std::move(status));
+  }
   if (status.code() == StatusCode::kUnavailable && !body_seen_) {
     if (std::optional<milliseconds> wait = NextWait(std::nullopt)) return WaitThenRetry(*wait);
   }

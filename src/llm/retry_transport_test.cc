@@ -98,10 +98,11 @@ struct Harness {
   explicit Harness(RetryPolicy policy = ShortPolicy())
       : retrying(NewRetryingTransport(inner, policy, clock, 42)) {}
 
-  RequestId Start() {
+  RequestId Start(std::function<bool(int, std::string_view)> retryable = nullptr) {
     HttpRequest request;
     request.url = "http://127.0.0.1:1/v1/messages";
     request.body = "{\"n\":1}";
+    request.retryable = std::move(retryable);
     RequestId id = retrying->Start(request, test::HandlerFor(probe));
     inner.RunDue();
     return id;
@@ -130,6 +131,42 @@ TEST(RetryTransportTest, RateLimitHonoursRetryAfterSecondsAndHidesTheFirstReply)
   EXPECT_EQ(o.heads, 1);
   EXPECT_EQ(o.head->status, 200);
   EXPECT_EQ(o.body, "{\"ok\":true}");
+}
+
+TEST(RetryTransportTest, ErrorThatCannotSucceedIsPassedOnAtOnceWithItsBody) {
+  Harness h;
+  std::string seen_body;
+  h.Start([&](int status, std::string_view body) {
+    seen_body = body;
+    return !(status == 429 && body.find("insufficient_quota") != std::string_view::npos);
+  });
+  const std::string quota = R"({"error":{"type":"insufficient_quota"}})";
+  h.inner.Reply(0, 429, quota, {{"retry-after", "1"}});
+  Outcome o = h.probe->Snapshot();
+  ASSERT_TRUE(o.done.has_value()) << "not retried: billing errors never pass";
+  EXPECT_EQ(h.inner.calls.size(), 1u);
+  EXPECT_TRUE(h.inner.waits.empty());
+  EXPECT_EQ(o.head->status, 429);
+  EXPECT_EQ(o.head->attempts, 1);
+  EXPECT_EQ(o.body, quota);
+  EXPECT_EQ(seen_body, quota);
+}
+
+TEST(RetryTransportTest, ErrorWorthRetryingIsRetriedAndTheHeadCountsTheAttempts) {
+  RetryPolicy policy = ShortPolicy();
+  policy.max_attempts = 3;
+  Harness h(policy);
+  h.Start([](int, std::string_view) { return true; });
+  for (int i = 0; i < 3; ++i) {
+    h.inner.Reply(i, 503, "busy");
+    h.inner.AdvanceToNextTimer();
+  }
+  Outcome o = h.probe->Snapshot();
+  ASSERT_TRUE(o.done.has_value());
+  EXPECT_EQ(h.inner.calls.size(), 3u);
+  EXPECT_EQ(o.head->status, 503);
+  EXPECT_EQ(o.head->attempts, 3) << "the final reply says how often it was sent";
+  EXPECT_EQ(o.body, "busy");
 }
 
 TEST(RetryTransportTest, RetryAfterAsHttpDate) {

@@ -1,10 +1,23 @@
 #include "llm/sse.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace mh::llm {
 
-void SseParser::Feed(std::string_view bytes, const Callback& on_event) {
+Status SseParser::CheckSizes() {
+  if (buffer_.size() > max_line_) {
+    error_ =
+        ResourceExhaustedError("stream line longer than " + std::to_string(max_line_) + " bytes");
+  } else if (pending_.data.size() + pending_.event.size() > max_event_) {
+    error_ =
+        ResourceExhaustedError("stream event larger than " + std::to_string(max_event_) + " bytes");
+  }
+  return error_;
+}
+
+Status SseParser::Feed(std::string_view bytes, const Callback& on_event) {
+  if (!error_.ok()) return error_;
   if (skip_lf_ && !bytes.empty()) {
     skip_lf_ = false;
     if (bytes.front() == '\n') bytes.remove_prefix(1);
@@ -13,8 +26,9 @@ void SseParser::Feed(std::string_view bytes, const Callback& on_event) {
   while (!bytes.empty()) {
     size_t end = bytes.find_first_of("\r\n");
     if (end == std::string_view::npos) {
-      buffer_.append(bytes);
-      return;
+      // Only what fits is kept: a line past the limit fails without growing further.
+      buffer_.append(bytes.substr(0, max_line_ + 1 - std::min(buffer_.size(), max_line_ + 1)));
+      return CheckSizes();
     }
     std::string_view line = bytes.substr(0, end);
     if (!buffer_.empty()) {
@@ -30,9 +44,16 @@ void SseParser::Feed(std::string_view bytes, const Callback& on_event) {
         bytes.remove_prefix(1);
       }
     }
+    if (line.size() > max_line_) {
+      error_ =
+          ResourceExhaustedError("stream line longer than " + std::to_string(max_line_) + " bytes");
+      return error_;
+    }
     ProcessLine(line, on_event);
     buffer_.clear();
+    RETURN_IF_ERROR(CheckSizes());
   }
+  return Status::Ok();
 }
 
 void SseParser::ProcessLine(std::string_view line, const Callback& on_event) {

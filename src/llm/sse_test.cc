@@ -11,7 +11,7 @@ namespace {
 std::vector<SseEvent> FeedAll(SseParser& parser, const std::vector<std::string>& pieces) {
   std::vector<SseEvent> events;
   for (const std::string& piece : pieces) {
-    parser.Feed(piece, [&](SseEvent&& e) { events.push_back(std::move(e)); });
+    EXPECT_TRUE(parser.Feed(piece, [&](SseEvent&& e) { events.push_back(std::move(e)); }).ok());
   }
   return events;
 }
@@ -100,6 +100,30 @@ TEST(SseParserTest, CutStreamLeavesPartialEvent) {
   SseParser parser3;
   FeedAll(parser3, {"data: 1\n\n: ping\n"});
   EXPECT_FALSE(parser3.HasPartialEvent()) << "a finished comment is not an event";
+}
+
+TEST(SseParserTest, EndlessLineIsRefusedWithoutBufferingIt) {
+  SseParser parser(/*max_line=*/1024, /*max_event=*/4096);
+  std::string piece(600, 'x');
+  EXPECT_TRUE(parser.Feed("data: ", [](SseEvent&&) {}).ok());
+  EXPECT_TRUE(parser.Feed(piece, [](SseEvent&&) {}).ok());
+  Status s = parser.Feed(piece, [](SseEvent&&) {});
+  EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
+  EXPECT_NE(s.message().find("line longer than 1024 bytes"), std::string::npos);
+  for (int i = 0; i < 1000; ++i) {  // Later bytes are refused, not kept.
+    EXPECT_FALSE(parser.Feed(piece, [](SseEvent&&) {}).ok());
+  }
+}
+
+TEST(SseParserTest, EventOfManyLinesOverTheLimitIsRefused) {
+  SseParser parser(/*max_line=*/1024, /*max_event=*/4096);
+  std::string line = "data: " + std::string(1000, 'y') + "\n";
+  int events = 0;
+  Status s;
+  for (int i = 0; i < 10 && s.ok(); ++i) s = parser.Feed(line, [&](SseEvent&&) { ++events; });
+  EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
+  EXPECT_NE(s.message().find("event larger than 4096 bytes"), std::string::npos);
+  EXPECT_EQ(events, 0);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@ namespace mh::llm::testing {
 
 struct CallRecord {
   std::string streamed_text;
+  std::string streamed_reasoning;
   std::vector<ToolCall> started_calls;
   std::optional<Result<ModelResponse>> result;
   int completions = 0;
@@ -24,6 +25,7 @@ class RecordingObserver final : public CompletionObserver {
  public:
   explicit RecordingObserver(CallRecord& record) : record_(record) {}
   void OnTextDelta(std::string_view text) override { record_.streamed_text += text; }
+  void OnReasoningDelta(std::string_view text) override { record_.streamed_reasoning += text; }
   void OnToolCallStarted(const ToolCall& call) override { record_.started_calls.push_back(call); }
   void OnComplete(Result<ModelResponse> response) override {
     ++record_.completions;

@@ -86,6 +86,16 @@ std::string Message::Text() const {
   return out;
 }
 
+std::string Message::ReasoningText() const {
+  std::string out;
+  for (const Reasoning& r : reasoning) {
+    if (r.text.empty()) continue;
+    if (!out.empty()) out += "\n\n";
+    out += r.text;
+  }
+  return out;
+}
+
 bool Message::HasImages() const {
   for (const ContentPart& part : parts) {
     if (part.is_image()) return true;
@@ -98,6 +108,7 @@ Usage& Usage::operator+=(const Usage& other) {
   output_tokens += other.output_tokens;
   cache_read_tokens += other.cache_read_tokens;
   cache_write_tokens += other.cache_write_tokens;
+  reasoning_tokens += other.reasoning_tokens;
   return *this;
 }
 

@@ -61,14 +61,32 @@ struct ToolCall {
 // an empty object (models send "" for a call without arguments).
 void ParseToolArguments(ToolCall& call);
 
+// The model's reasoning ("thinking") that came with an assistant reply. Never part of the
+// answer text. Kept so it can be shown (transcripts) and passed back to the provider that
+// made it, unchanged, where the provider requires that (DeepSeek thinking mode wants
+// `reasoning_content` back on tool-call turns; Anthropic wants thinking blocks with their
+// signatures back before tool_use). `origin` names the wire form it came in, so a codec
+// passes back only what it understands:
+//   "reasoning_content", "reasoning"  Chat Completions message fields;
+//   "anthropic"                       an Anthropic thinking or redacted_thinking block.
+struct Reasoning {
+  std::string origin;
+  std::string text;       // Readable reasoning; empty for a redacted block.
+  std::string signature;  // Anthropic's signature of the thinking block, verbatim.
+  std::string redacted;   // Anthropic redacted_thinking `data`, verbatim; empty otherwise.
+
+  friend bool operator==(const Reasoning&, const Reasoning&) = default;
+};
+
 // One message of a conversation.
 //  - kSystem, kUser: `parts`.
-//  - kAssistant: `parts` (text) and `tool_calls`.
+//  - kAssistant: `parts` (text), `tool_calls` and `reasoning` (in the order it came).
 //  - kTool: the result of the call `tool_call_id`: `parts` (text and images), `is_error`.
 struct Message {
   Role role = Role::kUser;
   std::vector<ContentPart> parts;
   std::vector<ToolCall> tool_calls;
+  std::vector<Reasoning> reasoning;  // kAssistant only.
   std::string tool_call_id;
   bool is_error = false;
 
@@ -77,8 +95,10 @@ struct Message {
   static Message Assistant(std::string text, std::vector<ToolCall> calls = {});
   static Message ToolResult(std::string tool_call_id, std::string text, bool is_error = false);
 
-  // The text parts joined with no separator.
+  // The text parts joined with no separator (reasoning is never part of it).
   std::string Text() const;
+  // The readable reasoning joined with blank lines; empty when there is none.
+  std::string ReasoningText() const;
   bool HasImages() const;
 };
 
@@ -89,14 +109,24 @@ struct ToolSpec {
   Json parameters = Json::object();
 };
 
-// Tokens of one call. `input_tokens` counts only input that was neither read from nor
-// written to the provider's prompt cache, so each field is billed at its own price.
+// Tokens of one call, each kind counted once, so each is billed at its own price:
+//  - `input_tokens`: input that was neither read from nor written to the prompt cache;
+//  - `cache_read_tokens`, `cache_write_tokens`: input read from / written to the cache;
+//  - `output_tokens`: visible output (answer text and tool calls), reasoning excluded;
+//  - `reasoning_tokens`: output spent on reasoning (billed at the output price).
+// Providers differ in how they report these (OpenAI's completion_tokens includes
+// reasoning, xAI's does not); the codecs normalise to this meaning.
 struct Usage {
   int64_t input_tokens = 0;
   int64_t output_tokens = 0;
   int64_t cache_read_tokens = 0;
   int64_t cache_write_tokens = 0;
+  int64_t reasoning_tokens = 0;
 
+  // Every token of the call: what token budgets count.
+  int64_t total() const {
+    return input_tokens + output_tokens + cache_read_tokens + cache_write_tokens + reasoning_tokens;
+  }
   Usage& operator+=(const Usage& other);
   friend bool operator==(const Usage&, const Usage&) = default;
 };
@@ -122,6 +152,15 @@ struct ModelResponse {
   std::string model;    // The model id the provider reported (or asked for, if none).
   double cost_usd = 0;  // From the price table; 0 when the model has no price.
   bool priced = false;  // True when the price table knew the model.
+  int max_tokens = 0;   // The output limit the request asked for (0: unknown).
+
+  // Cut by the output limit (finish_reason "length", stop_reason "max_tokens"): the reply
+  // is not whole, whatever it looks like.
+  bool truncated() const { return stop_reason == StopReason::kMaxTokens; }
+  // Cut with nothing to show: the whole output budget went to reasoning (or was empty).
+  bool only_reasoning() const {
+    return truncated() && message.Text().empty() && message.tool_calls.empty();
+  }
 };
 
 }  // namespace mh::llm

@@ -1,11 +1,94 @@
 #include "llm/usage.h"
 
+#include <algorithm>
 #include <optional>
 
 namespace mh::llm {
 namespace {
 
 constexpr double kPerMillion = 1e-6;
+
+// Defensive reads: usage objects come from outside.
+int64_t Int(const Json& object, std::string_view key) {
+  if (!object.is_object()) return 0;
+  auto it = object.find(key);
+  if (it == object.end() || !it->is_number()) return 0;
+  int64_t v =
+      it->is_number_integer() ? it->get<int64_t>() : static_cast<int64_t>(it->get<double>());
+  return std::max<int64_t>(v, 0);
+}
+
+const Json& Object(const Json& object, std::string_view key) {
+  static const Json kEmpty = Json::object();
+  if (!object.is_object()) return kEmpty;
+  auto it = object.find(key);
+  return it != object.end() && it->is_object() ? *it : kEmpty;
+}
+
+bool Has(const Json& object, std::string_view key) {
+  return object.is_object() && object.contains(key) && !object.at(key).is_null();
+}
+
+int64_t Minus(int64_t a, int64_t b) { return a >= b ? a - b : 0; }
+
+// Chat Completions: prompt_tokens holds cached and cache-written input; completion_tokens
+// holds reasoning unless the server counts it apart (xAI).
+Usage FromChat(const Json& u, ReasoningCount count) {
+  const Json& prompt_details = Object(u, "prompt_tokens_details");
+  const Json& completion_details = Object(u, "completion_tokens_details");
+  int64_t prompt = Int(u, "prompt_tokens");
+  int64_t completion = Int(u, "completion_tokens");
+  int64_t reasoning = Int(completion_details, "reasoning_tokens");
+  if (reasoning == 0) reasoning = Int(u, "reasoning_tokens");
+  Usage out;
+  out.cache_read_tokens = Has(prompt_details, "cached_tokens")
+                              ? Int(prompt_details, "cached_tokens")
+                              : Int(u, "prompt_cache_hit_tokens");
+  out.cache_write_tokens = Int(prompt_details, "cache_write_tokens");
+  out.input_tokens = Minus(prompt, out.cache_read_tokens + out.cache_write_tokens);
+  if (count == ReasoningCount::kAuto) {
+    int64_t total = Int(u, "total_tokens");
+    bool apart = reasoning > 0 && total == prompt + completion + reasoning;
+    count = apart ? ReasoningCount::kSeparate : ReasoningCount::kIncluded;
+  }
+  out.reasoning_tokens = reasoning;
+  out.output_tokens =
+      count == ReasoningCount::kSeparate ? completion : Minus(completion, reasoning);
+  return out;
+}
+
+// Anthropic (input_tokens excludes the cache) and Responses (input_tokens includes cached
+// input, reported in input_tokens_details); output_tokens includes reasoning in both.
+Usage FromInputOutput(const Json& u) {
+  Usage out;
+  const Json& input_details = Object(u, "input_tokens_details");
+  const Json& output_details = Object(u, "output_tokens_details");
+  int64_t input = Int(u, "input_tokens");
+  int64_t output = Int(u, "output_tokens");
+  out.cache_write_tokens = Int(u, "cache_creation_input_tokens");
+  if (Has(input_details, "cached_tokens")) {
+    out.cache_read_tokens = Int(input_details, "cached_tokens");
+    out.input_tokens = Minus(input, out.cache_read_tokens);
+  } else {
+    out.cache_read_tokens = Int(u, "cache_read_input_tokens");
+    out.input_tokens = input;
+  }
+  out.reasoning_tokens =
+      std::max(Int(output_details, "reasoning_tokens"), Int(output_details, "thinking_tokens"));
+  out.output_tokens = Minus(output, out.reasoning_tokens);
+  return out;
+}
+
+// Macrohard's own form (events): every field already means what types.h says.
+Usage FromNative(const Json& u) {
+  Usage out;
+  out.input_tokens = Int(u, "input_tokens");
+  out.output_tokens = Int(u, "output_tokens");
+  out.cache_read_tokens = Int(u, "cache_read_tokens");
+  out.cache_write_tokens = Int(u, "cache_write_tokens");
+  out.reasoning_tokens = Int(u, "reasoning_tokens");
+  return out;
+}
 
 void Add(UsageTotals& into, const UsageTotals& from) {
   into.calls += from.calls;
@@ -55,7 +138,20 @@ double CostOf(const ModelPrice& price, const Usage& usage) {
   return kPerMillion * (price.input * static_cast<double>(usage.input_tokens) +
                         price.output * static_cast<double>(usage.output_tokens) +
                         price.cache_read * static_cast<double>(usage.cache_read_tokens) +
-                        price.cache_write * static_cast<double>(usage.cache_write_tokens));
+                        price.cache_write * static_cast<double>(usage.cache_write_tokens) +
+                        price.output * static_cast<double>(usage.reasoning_tokens));
+}
+
+Usage UsageFromProviderJson(const Json& usage, ReasoningCount count) {
+  if (!usage.is_object()) return Usage{};
+  if (Has(usage, "prompt_tokens") || Has(usage, "completion_tokens")) {
+    return FromChat(usage, count);
+  }
+  if (Has(usage, "cache_read_tokens") || Has(usage, "cache_write_tokens") ||
+      Has(usage, "reasoning_tokens")) {
+    return FromNative(usage);
+  }
+  return FromInputOutput(usage);
 }
 
 PriceTable PriceTable::WithDefaults() {

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "base/config.h"
+#include "base/json.h"
 #include "base/status.h"
 #include "llm/types.h"
 
@@ -24,8 +25,24 @@ struct ModelPrice {
   bool is_default = false;
 };
 
-// The cost of `usage` at `price`, in US dollars.
+// The cost of `usage` at `price`, in US dollars. Reasoning tokens cost the output price.
 double CostOf(const ModelPrice& price, const Usage& usage);
+
+// How a Chat Completions server counts `completion_tokens_details.reasoning_tokens`.
+enum class ReasoningCount {
+  kAuto,      // Decide from total_tokens: prompt + completion + reasoning means kSeparate.
+  kIncluded,  // Inside completion_tokens (OpenAI, DeepSeek, vLLM).
+  kSeparate,  // On top of completion_tokens (xAI).
+};
+
+// A provider's usage object in native form (types.h: each kind counted once). Reads the
+// shapes of Chat Completions (prompt_tokens, completion_tokens, *_details.cached_tokens,
+// reasoning_tokens, DeepSeek's prompt_cache_hit_tokens, OpenRouter's cache_write_tokens),
+// Anthropic Messages (input_tokens without cache, cache_read_input_tokens,
+// cache_creation_input_tokens, output_tokens_details.thinking_tokens) and Responses
+// (input_tokens with input_tokens_details.cached_tokens inside). Also the native form
+// itself (events, replayed trajectories). Missing or malformed fields count 0; never throws.
+Usage UsageFromProviderJson(const Json& usage, ReasoningCount count = ReasoningCount::kAuto);
 
 // Prices by model name. Names are documented model names ("xai/grok-4"); a look-up that
 // finds no entry for the whole name tries its bare model id — after '#' in an endpoint

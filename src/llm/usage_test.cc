@@ -92,3 +92,61 @@ TEST(Usage, MeterTotalsPerModelFromManyThreads) {
 
 }  // namespace
 }  // namespace mh::llm
+
+namespace mh::llm {
+namespace {
+
+TEST(UsageFromProviderJson, OpenRouterCacheWritesAndDeepSeekCacheHitsAreNotPlainInput) {
+  Usage openrouter = UsageFromProviderJson(*ParseJson(
+      R"({"prompt_tokens": 1000, "completion_tokens": 20, "total_tokens": 1020,
+          "prompt_tokens_details": {"cached_tokens": 100, "cache_write_tokens": 800}})"));
+  EXPECT_EQ(openrouter, (Usage{.input_tokens = 100,
+                               .output_tokens = 20,
+                               .cache_read_tokens = 100,
+                               .cache_write_tokens = 800}));
+  Usage deepseek = UsageFromProviderJson(*ParseJson(
+      R"({"prompt_tokens": 64, "completion_tokens": 5, "prompt_cache_hit_tokens": 60,
+          "prompt_cache_miss_tokens": 4})"));
+  EXPECT_EQ(deepseek.input_tokens, 4);
+  EXPECT_EQ(deepseek.cache_read_tokens, 60);
+}
+
+TEST(UsageFromProviderJson, ReasoningIsCountedOnceWhateverTheProviderConvention) {
+  // OpenAI: inside completion_tokens (total = prompt + completion).
+  Usage openai = UsageFromProviderJson(*ParseJson(
+      R"({"prompt_tokens": 75, "completion_tokens": 1186, "total_tokens": 1261,
+          "completion_tokens_details": {"reasoning_tokens": 1024}})"));
+  EXPECT_EQ(openai.output_tokens, 162);
+  EXPECT_EQ(openai.reasoning_tokens, 1024);
+  EXPECT_EQ(openai.total(), 1261);
+  // xAI: on top (total = prompt + completion + reasoning), found from the total alone.
+  Usage xai = UsageFromProviderJson(*ParseJson(
+      R"({"prompt_tokens": 12, "completion_tokens": 1, "total_tokens": 399,
+          "completion_tokens_details": {"reasoning_tokens": 386}})"));
+  EXPECT_EQ(xai.output_tokens, 1);
+  EXPECT_EQ(xai.reasoning_tokens, 386);
+  EXPECT_EQ(xai.total(), 399);
+  // Responses: cached input inside input_tokens, reasoning inside output_tokens.
+  Usage responses = UsageFromProviderJson(*ParseJson(
+      R"({"input_tokens": 500, "input_tokens_details": {"cached_tokens": 400},
+          "output_tokens": 300, "output_tokens_details": {"reasoning_tokens": 256}})"));
+  EXPECT_EQ(responses, (Usage{.input_tokens = 100,
+                              .output_tokens = 44,
+                              .cache_read_tokens = 400,
+                              .reasoning_tokens = 256}));
+  // Macrohard's own events read back as they were written.
+  Usage native = UsageFromProviderJson(*ParseJson(
+      R"({"input_tokens": 1, "output_tokens": 2, "cache_read_tokens": 3,
+          "cache_write_tokens": 4, "reasoning_tokens": 5})"));
+  EXPECT_EQ(native, (Usage{1, 2, 3, 4, 5}));
+  EXPECT_EQ(UsageFromProviderJson(Json("garbage")), Usage{});
+}
+
+TEST(CostOfTest, ReasoningCostsTheOutputPrice) {
+  ModelPrice price{.input = 3, .output = 15};
+  EXPECT_DOUBLE_EQ(CostOf(price, Usage{.output_tokens = 1'000'000, .reasoning_tokens = 1'000'000}),
+                   30.0);
+}
+
+}  // namespace
+}  // namespace mh::llm

@@ -134,6 +134,18 @@ Decision FakeLlmHandler::HandleModel(Protocol protocol, const HttpRequest& reque
   Result<LlmRequest> parsed = ReadLlmRequest(protocol, *body, request.body.size());
   if (!parsed.ok()) return fail(400, parsed.error().message());
   const LlmRequest& req = *parsed;
+  if (scenario_.require_reasoning_back && req.turn_without_reasoning >= 0 &&
+      protocol != Protocol::kResponses) {
+    // The providers' own words (DeepSeek thinking mode; Anthropic extended thinking).
+    std::string message =
+        protocol == Protocol::kChat
+            ? "The reasoning_content in the thinking mode must be passed back to the API."
+            : "messages." + std::to_string(req.turn_without_reasoning) +
+                  ".content.0.type: Expected `thinking` or `redacted_thinking`, but found a "
+                  "different block. When `thinking` is enabled, an assistant message with "
+                  "tool_use must start with a thinking block.";
+    return fail(400, message);
+  }
   record["model"] = req.model;
   record["stream"] = req.stream;
   record["messages"] = req.messages;
@@ -168,9 +180,14 @@ Decision FakeLlmHandler::Answer(Protocol protocol, const LlmRequest& request, si
   d.delay_ms = turn.delay_ms;
   if (fault != nullptr && fault->kind == FaultKind::kDelay) d.delay_ms += fault->delay_ms;
   if (fault != nullptr && fault->kind == FaultKind::kHttpStatus) {
+    std::string message = fault->message.empty()
+                              ? "injected fault: HTTP " + std::to_string(fault->status)
+                              : fault->message;
     HttpResponse r = JsonResponse(
-        fault->status, ErrorBody(protocol, fault->status,
-                                 "injected fault: HTTP " + std::to_string(fault->status)));
+        fault->status,
+        fault->error_type.empty() && fault->metadata_raw.empty()
+            ? ErrorBody(protocol, fault->status, message)
+            : ErrorBody(protocol, fault->status, message, fault->error_type, fault->metadata_raw));
     if (!fault->retry_after.empty()) r.headers.emplace_back("Retry-After", fault->retry_after);
     d.render = [r = std::move(r)]() { return r; };
     return d;
@@ -185,6 +202,7 @@ Decision FakeLlmHandler::Answer(Protocol protocol, const LlmRequest& request, si
   reply.model = request.model.empty() ? scenario_.model : request.model;
   reply.created = ToUnixMillis(SystemClock().Now()) / 1000;
   reply.text = turn.text;
+  reply.reasoning = turn.reasoning;
   reply.stop_reason = turn.stop_reason;
   reply.chunk_chars = turn.chunk_chars;
   reply.include_usage = request.include_usage;
@@ -205,6 +223,10 @@ Decision FakeLlmHandler::Answer(Protocol protocol, const LlmRequest& request, si
   if (turn.usage) {
     reply.input_tokens = turn.usage->input_tokens;
     reply.output_tokens = turn.usage->output_tokens;
+    reply.reasoning_tokens = turn.usage->reasoning_tokens;
+    reply.cache_read_tokens = turn.usage->cache_read_tokens;
+    reply.cache_write_tokens = turn.usage->cache_write_tokens;
+    reply.reasoning_apart = turn.usage->reasoning_apart;
   }
   FaultKind kind = fault != nullptr ? fault->kind : FaultKind::kDelay;  // kDelay: no effect.
   std::optional<int> after_events = fault != nullptr ? fault->after_events : std::nullopt;

@@ -57,6 +57,11 @@ void ReadChat(const Json& body, LlmRequest& r) {
     if (!m.is_object()) continue;
     ++r.messages;
     if (GetString(m, "role") == "tool") ++r.tool_results;
+    bool calls_tools =
+        m.contains("tool_calls") && m["tool_calls"].is_array() && !m["tool_calls"].empty();
+    if (calls_tools && GetString(m, "reasoning_content").empty() && r.turn_without_reasoning < 0) {
+      r.turn_without_reasoning = r.messages - 1;
+    }
     std::string text = m.contains("content") ? ContentText(m["content"]) : "";
     if (auto calls = m.find("tool_calls"); calls != m.end()) text += calls->dump();
     Append(r, text);
@@ -111,8 +116,18 @@ void ReadAnthropic(const Json& body, LlmRequest& r) {
     auto content = m.find("content");
     if (content == m.end()) continue;
     if (content->is_array()) {
+      bool uses_tool = false;
       for (const Json& block : *content) {
         if (block.is_object() && GetString(block, "type") == "tool_result") ++r.tool_results;
+        uses_tool = uses_tool || (block.is_object() && GetString(block, "type") == "tool_use");
+      }
+      const Json* first = content->empty() ? nullptr : &(*content)[0];
+      bool thinking_first =
+          first != nullptr && first->is_object() &&
+          ((GetString(*first, "type") == "thinking" && !GetString(*first, "signature").empty()) ||
+           GetString(*first, "type") == "redacted_thinking");
+      if (uses_tool && !thinking_first && r.turn_without_reasoning < 0) {
+        r.turn_without_reasoning = r.messages - 1;
       }
     }
     std::string text = ContentText(*content);
@@ -154,6 +169,7 @@ bool Matches(const TurnMatch& when, const LlmRequest& request) {
     return false;
   }
   if (when.no_tools && *when.no_tools != request.tools.empty()) return false;
+  if (when.stream && *when.stream != request.stream) return false;
   if (when.offers_tool) {
     bool offered = false;
     for (const std::string& t : request.tools) offered = offered || t == *when.offers_tool;

@@ -22,6 +22,10 @@ struct LlmRequest {
   std::string all_text;            // System prompt, messages and tool results, joined.
   std::string last_text;           // The last message or tool result.
   size_t bytes = 0;                // Body size.
+  // The first assistant turn with tool calls but without its reasoning (Chat: no
+  // reasoning_content; Anthropic: not led by a signed thinking block), as its index among
+  // the messages; -1 when every such turn has it.
+  int turn_without_reasoning = -1;
 };
 
 // Reads the facts of `body`. Lenient: fields of unexpected types are skipped, as the point

@@ -79,7 +79,7 @@ Result<TurnMatch> ParseWhen(const Json& json, const std::string& where) {
   if (!json.is_object()) return InvalidArgumentError(where + ": when must be an object");
   ObjectReader r(json, where + ": when");
   RETURN_IF_ERROR(r.CheckKeys({"tool_results", "min_tool_results", "contains", "last_contains",
-                               "offers_tool", "no_tools", "protocol"}));
+                               "offers_tool", "no_tools", "protocol", "stream"}));
   TurnMatch m;
   std::optional<int64_t> n;
   RETURN_IF_ERROR(r.Int("tool_results", 0, 1'000'000, n));
@@ -91,6 +91,7 @@ Result<TurnMatch> ParseWhen(const Json& json, const std::string& where) {
   RETURN_IF_ERROR(r.OptString("last_contains", m.last_contains));
   RETURN_IF_ERROR(r.OptString("offers_tool", m.offers_tool));
   RETURN_IF_ERROR(r.Bool("no_tools", m.no_tools));
+  RETURN_IF_ERROR(r.Bool("stream", m.stream));
   std::optional<std::string> protocol;
   RETURN_IF_ERROR(r.OptString("protocol", protocol));
   if (protocol) {
@@ -107,8 +108,8 @@ Result<TurnMatch> ParseWhen(const Json& json, const std::string& where) {
 Result<Fault> ParseFault(const Json& json, const std::string& where) {
   if (!json.is_object()) return InvalidArgumentError(where + ": fault must be an object");
   ObjectReader r(json, where);
-  RETURN_IF_ERROR(
-      r.CheckKeys({"kind", "status", "retry_after", "delay_ms", "after_events", "times"}));
+  RETURN_IF_ERROR(r.CheckKeys({"kind", "status", "retry_after", "delay_ms", "after_events", "times",
+                               "error_type", "message", "metadata_raw"}));
   std::string kind;
   RETURN_IF_ERROR(r.String("kind", kind));
   Fault f;
@@ -139,6 +140,9 @@ Result<Fault> ParseFault(const Json& json, const std::string& where) {
   RETURN_IF_ERROR(r.Int("after_events", 0, 1'000'000, n));
   if (n) f.after_events = static_cast<int>(*n);
   RETURN_IF_ERROR(r.Int("times", 0, INT64_MAX, f.times));
+  RETURN_IF_ERROR(r.String("error_type", f.error_type));
+  RETURN_IF_ERROR(r.String("message", f.message));
+  RETURN_IF_ERROR(r.String("metadata_raw", f.metadata_raw));
   return f;
 }
 
@@ -158,6 +162,7 @@ Result<ToolCallSpec> ParseToolCall(const Json& json, const std::string& where) {
 
 Status ParseReply(const ObjectReader& r, const std::string& where, Turn& turn) {
   RETURN_IF_ERROR(r.String("text", turn.text));
+  RETURN_IF_ERROR(r.String("reasoning", turn.reasoning));
   RETURN_IF_ERROR(r.String("stop_reason", turn.stop_reason));
   if (const Json* calls = r.Find("tool_calls")) {
     if (!calls->is_array()) return r.Error("tool_calls must be an array");
@@ -170,11 +175,18 @@ Status ParseReply(const ObjectReader& r, const std::string& where, Turn& turn) {
   if (const Json* usage = r.Find("usage")) {
     if (!usage->is_object()) return r.Error("usage must be an object");
     ObjectReader u(*usage, where + ": usage");
-    RETURN_IF_ERROR(u.CheckKeys({"input_tokens", "output_tokens"}));
-    std::optional<int64_t> in, out;
-    RETURN_IF_ERROR(u.Int("input_tokens", 0, INT64_MAX / 4, in));
-    RETURN_IF_ERROR(u.Int("output_tokens", 0, INT64_MAX / 4, out));
-    turn.usage = UsageSpec{in.value_or(0), out.value_or(0)};
+    RETURN_IF_ERROR(u.CheckKeys({"input_tokens", "output_tokens", "reasoning_tokens",
+                                 "cache_read_tokens", "cache_write_tokens", "reasoning_apart"}));
+    std::optional<int64_t> in, out, reasoning, cache_read, cache_write;
+    std::optional<bool> apart;
+    RETURN_IF_ERROR(u.Int("input_tokens", 0, INT64_MAX / 8, in));
+    RETURN_IF_ERROR(u.Int("output_tokens", 0, INT64_MAX / 8, out));
+    RETURN_IF_ERROR(u.Int("reasoning_tokens", 0, INT64_MAX / 8, reasoning));
+    RETURN_IF_ERROR(u.Int("cache_read_tokens", 0, INT64_MAX / 8, cache_read));
+    RETURN_IF_ERROR(u.Int("cache_write_tokens", 0, INT64_MAX / 8, cache_write));
+    RETURN_IF_ERROR(u.Bool("reasoning_apart", apart));
+    turn.usage = UsageSpec{in.value_or(0),         out.value_or(0),         reasoning.value_or(0),
+                           cache_read.value_or(0), cache_write.value_or(0), apart.value_or(false)};
   }
   std::optional<int64_t> n;
   RETURN_IF_ERROR(r.Int("chunk_chars", 1, 1'000'000, n));
@@ -190,8 +202,8 @@ Result<Turn> ParseTurn(const Json& json, size_t index) {
       "turn " + std::to_string(index + 1) + " (turns[" + std::to_string(index) + "])";
   if (!json.is_object()) return InvalidArgumentError(where + ": must be an object");
   ObjectReader r(json, where);
-  RETURN_IF_ERROR(r.CheckKeys(
-      {"when", "text", "tool_calls", "stop_reason", "usage", "chunk_chars", "delay_ms", "fault"}));
+  RETURN_IF_ERROR(r.CheckKeys({"when", "text", "reasoning", "tool_calls", "stop_reason", "usage",
+                               "chunk_chars", "delay_ms", "fault"}));
   Turn turn;
   if (const Json* when = r.Find("when")) {
     ASSIGN_OR_RETURN(turn.when, ParseWhen(*when, where));
@@ -206,8 +218,12 @@ Result<Turn> ParseTurn(const Json& json, size_t index) {
 Result<Scenario> ParseScenarioJson(const Json& json) {
   if (!json.is_object()) return InvalidArgumentError("scenario: must be a JSON object");
   ObjectReader r(json, "scenario");
-  RETURN_IF_ERROR(r.CheckKeys({"name", "model", "models", "turns", "description"}));
+  RETURN_IF_ERROR(
+      r.CheckKeys({"name", "model", "models", "turns", "description", "require_reasoning_back"}));
   Scenario s;
+  std::optional<bool> require_reasoning;
+  RETURN_IF_ERROR(r.Bool("require_reasoning_back", require_reasoning));
+  s.require_reasoning_back = require_reasoning.value_or(false);
   RETURN_IF_ERROR(r.String("name", s.name));
   RETURN_IF_ERROR(r.String("model", s.model));
   s.models.push_back(s.model);

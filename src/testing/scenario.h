@@ -25,6 +25,7 @@ struct TurnMatch {
   std::optional<std::string> offers_tool;
   std::optional<bool> no_tools;
   std::optional<Protocol> protocol;
+  std::optional<bool> stream;
 };
 
 enum class FaultKind { kHttpStatus, kDelay, kStall, kCutStream, kMalformedToolJson, kHtml };
@@ -37,6 +38,10 @@ struct Fault {
   int64_t delay_ms = 0;             // kDelay.
   std::optional<int> after_events;  // kCutStream: whole events sent before the cut.
   std::optional<int64_t> times;     // Requests that get the fault; unset: all.
+  // kHttpStatus: the error body's words, as a provider would send them.
+  std::string error_type;    // OpenAI `type` and `code`, Anthropic `error.type`.
+  std::string message;       // Default: "injected fault: HTTP N".
+  std::string metadata_raw;  // OpenRouter's error.metadata.raw (message then is its own).
 };
 
 struct ToolCallSpec {
@@ -44,14 +49,22 @@ struct ToolCallSpec {
   Json arguments = Json::object();
 };
 
+// Token counts of a reply in Macrohard's sense (each kind once); the server renders them as
+// each protocol reports them (Chat: cached and cache-written inside prompt_tokens,
+// reasoning inside completion_tokens unless `reasoning_apart`, as xAI does).
 struct UsageSpec {
   int64_t input_tokens = 0;
   int64_t output_tokens = 0;
+  int64_t reasoning_tokens = 0;
+  int64_t cache_read_tokens = 0;
+  int64_t cache_write_tokens = 0;
+  bool reasoning_apart = false;
 };
 
 struct Turn {
   TurnMatch when;
   std::string text;
+  std::string reasoning;  // Sent as reasoning_content (Chat) or a signed thinking block.
   std::vector<ToolCallSpec> tool_calls;
   std::string stop_reason;  // Empty: the protocol's default.
   std::optional<UsageSpec> usage;
@@ -65,6 +78,9 @@ struct Scenario {
   std::string model = "fake-model";
   std::vector<std::string> models;  // For GET /v1/models: `model` then any `models`.
   std::vector<Turn> turns;
+  // Refuse (400, in DeepSeek's and Anthropic's words) a request whose assistant tool-call
+  // turns come without their reasoning (Chat reasoning_content, Anthropic thinking block).
+  bool require_reasoning_back = false;
 };
 
 // Parses a scenario. Errors: kInvalidArgument naming the turn and key at fault, e.g.

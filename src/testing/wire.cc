@@ -100,6 +100,25 @@ std::string ReplyBody(Protocol protocol, const Reply& reply) {
   return {};
 }
 
+std::string FakeThinkingSignature(std::string_view text) {
+  return "fake-signature-" + std::to_string(text.size());
+}
+
+std::string ErrorBody(Protocol protocol, int status, std::string_view message,
+                      std::string_view type, std::string_view metadata_raw) {
+  if (protocol == Protocol::kAnthropic) {
+    return DumpJson({{"type", "error"}, {"error", {{"type", type}, {"message", message}}}});
+  }
+  if (!metadata_raw.empty()) {  // OpenRouter: a generic message, the reason in metadata.
+    return DumpJson({{"error",
+                      {{"message", message},
+                       {"code", status},
+                       {"metadata", {{"raw", metadata_raw}, {"provider_name", "FakeUpstream"}}}}}});
+  }
+  return DumpJson(
+      {{"error", {{"message", message}, {"type", type}, {"param", nullptr}, {"code", type}}}});
+}
+
 std::string ErrorBody(Protocol protocol, int status, std::string_view message) {
   if (protocol == Protocol::kAnthropic) {
     return DumpJson({{"type", "error"},

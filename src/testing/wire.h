@@ -28,10 +28,16 @@ struct Reply {
   std::string model;
   int64_t created = 0;  // Unix seconds.
   std::string text;
+  std::string reasoning;  // Empty: none.
   std::vector<ReplyToolCall> tool_calls;
   std::string stop_reason;  // Empty: the protocol's default.
+  // Each kind once (see UsageSpec); the wire forms add them up as each protocol does.
   int64_t input_tokens = 0;
   int64_t output_tokens = 0;
+  int64_t reasoning_tokens = 0;
+  int64_t cache_read_tokens = 0;
+  int64_t cache_write_tokens = 0;
+  bool reasoning_apart = false;  // Chat: reasoning on top of completion_tokens (xAI).
   int chunk_chars = 8;
   bool include_usage = false;  // Chat streaming: send the usage chunk.
 };
@@ -46,6 +52,13 @@ std::string ReplyBody(Protocol protocol, const Reply& reply);
 // The protocol's error body for an HTTP `status` (OpenAI {"error":{...}}, Anthropic
 // {"type":"error","error":{...}}).
 std::string ErrorBody(Protocol protocol, int status, std::string_view message);
+// The same with a provider's own error type (OpenAI `type` and `code`, Anthropic
+// `error.type`) and, when `metadata_raw` is not empty, OpenRouter's upstream reason in
+// error.metadata.raw.
+std::string ErrorBody(Protocol protocol, int status, std::string_view message,
+                      std::string_view type, std::string_view metadata_raw);
+// The signature the fake server puts on a thinking block of `text`.
+std::string FakeThinkingSignature(std::string_view text);
 
 // Per protocol (wire_chat.cc, wire_responses.cc, wire_anthropic.cc).
 std::vector<std::string> ChatStreamEvents(const Reply& reply);

@@ -21,10 +21,13 @@ Json Message(const Reply& reply, Json content, Json stop_reason, int64_t output_
           {"stop_sequence", nullptr},
           {"usage",
            {{"input_tokens", reply.input_tokens},
-            {"cache_creation_input_tokens", 0},
-            {"cache_read_input_tokens", 0},
+            {"cache_creation_input_tokens", reply.cache_write_tokens},
+            {"cache_read_input_tokens", reply.cache_read_tokens},
             {"output_tokens", output_tokens}}}};
 }
+
+// Anthropic counts thinking inside output_tokens.
+int64_t OutputTokens(const Reply& reply) { return reply.output_tokens + reply.reasoning_tokens; }
 
 // The tool's input as an object; a malformed one stays the (unparsable) text it is.
 Json ToolInput(const ReplyToolCall& call) {
@@ -55,6 +58,15 @@ std::vector<std::string> AnthropicStreamEvents(const Reply& reply) {
         SseEvent("content_block_stop", {{"type", "content_block_stop"}, {"index", index}}));
     ++index;
   };
+  if (!reply.reasoning.empty()) {
+    std::vector<Json> deltas;
+    for (std::string_view piece : SplitUtf8(reply.reasoning, reply.chunk_chars)) {
+      deltas.push_back({{"type", "thinking_delta"}, {"thinking", piece}});
+    }
+    deltas.push_back(
+        {{"type", "signature_delta"}, {"signature", FakeThinkingSignature(reply.reasoning)}});
+    block({{"type", "thinking"}, {"thinking", ""}, {"signature", ""}}, deltas);
+  }
   if (HasTextBlock(reply)) {
     std::vector<Json> deltas;
     for (std::string_view piece : SplitUtf8(reply.text, reply.chunk_chars)) {
@@ -76,13 +88,18 @@ std::vector<std::string> AnthropicStreamEvents(const Reply& reply) {
   events.push_back(SseEvent(
       "message_delta", {{"type", "message_delta"},
                         {"delta", {{"stop_reason", StopReason(reply)}, {"stop_sequence", nullptr}}},
-                        {"usage", {{"output_tokens", reply.output_tokens}}}}));
+                        {"usage", {{"output_tokens", OutputTokens(reply)}}}}));
   events.push_back(SseEvent("message_stop", {{"type", "message_stop"}}));
   return events;
 }
 
 std::string AnthropicBody(const Reply& reply) {
   Json content = Json::array();
+  if (!reply.reasoning.empty()) {
+    content.push_back({{"type", "thinking"},
+                       {"thinking", reply.reasoning},
+                       {"signature", FakeThinkingSignature(reply.reasoning)}});
+  }
   if (HasTextBlock(reply)) content.push_back({{"type", "text"}, {"text", reply.text}});
   for (const ReplyToolCall& call : reply.tool_calls) {
     content.push_back({{"type", "tool_use"},
@@ -90,7 +107,7 @@ std::string AnthropicBody(const Reply& reply) {
                        {"name", call.name},
                        {"input", ToolInput(call)}});
   }
-  return DumpJson(Message(reply, std::move(content), StopReason(reply), reply.output_tokens));
+  return DumpJson(Message(reply, std::move(content), StopReason(reply), OutputTokens(reply)));
 }
 
 }  // namespace mh::testing

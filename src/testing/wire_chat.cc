@@ -9,10 +9,24 @@ std::string FinishReason(const Reply& reply) {
   return reply.tool_calls.empty() ? "stop" : "tool_calls";
 }
 
+// Chat counts cached and cache-written input inside prompt_tokens, and reasoning inside
+// completion_tokens (xAI: beside it, in total_tokens only).
 Json Usage(const Reply& reply) {
-  return {{"prompt_tokens", reply.input_tokens},
-          {"completion_tokens", reply.output_tokens},
-          {"total_tokens", reply.input_tokens + reply.output_tokens}};
+  int64_t prompt = reply.input_tokens + reply.cache_read_tokens + reply.cache_write_tokens;
+  int64_t completion = reply.output_tokens + (reply.reasoning_apart ? 0 : reply.reasoning_tokens);
+  int64_t total = prompt + completion + (reply.reasoning_apart ? reply.reasoning_tokens : 0);
+  Json usage = {
+      {"prompt_tokens", prompt}, {"completion_tokens", completion}, {"total_tokens", total}};
+  if (reply.cache_read_tokens > 0 || reply.cache_write_tokens > 0) {
+    usage["prompt_tokens_details"] = {{"cached_tokens", reply.cache_read_tokens}};
+    if (reply.cache_write_tokens > 0) {
+      usage["prompt_tokens_details"]["cache_write_tokens"] = reply.cache_write_tokens;
+    }
+  }
+  if (reply.reasoning_tokens > 0) {
+    usage["completion_tokens_details"] = {{"reasoning_tokens", reply.reasoning_tokens}};
+  }
+  return usage;
 }
 
 // One chunk with one choice carrying `delta`.
@@ -36,6 +50,10 @@ std::vector<std::string> ChatStreamEvents(const Reply& reply) {
   std::vector<std::string> events;
   events.push_back(
       SseEvent("", Chunk(reply, {{"role", "assistant"}, {"content", ""}, {"refusal", nullptr}})));
+  for (std::string_view piece : SplitUtf8(reply.reasoning, reply.chunk_chars)) {
+    events.push_back(
+        SseEvent("", Chunk(reply, {{"content", nullptr}, {"reasoning_content", piece}})));
+  }
   for (std::string_view piece : SplitUtf8(reply.text, reply.chunk_chars)) {
     events.push_back(SseEvent("", Chunk(reply, {{"content", piece}})));
   }
@@ -67,6 +85,7 @@ std::string ChatBody(const Reply& reply) {
                   {"content", reply.text.empty() && !reply.tool_calls.empty() ? Json(nullptr)
                                                                               : Json(reply.text)},
                   {"refusal", nullptr}};
+  if (!reply.reasoning.empty()) message["reasoning_content"] = reply.reasoning;
   if (!reply.tool_calls.empty()) {
     Json calls = Json::array();
     for (const ReplyToolCall& call : reply.tool_calls) {
