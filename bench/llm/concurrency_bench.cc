@@ -36,11 +36,12 @@ class StreamHandler final : public llm::HttpHandler {
   explicit StreamHandler(Tally& tally) : tally_(tally) {}
   void OnHead(const llm::HttpResponseHead& head) override { status_ = head.status; }
   bool OnData(std::string_view bytes) override {
-    parser_.Feed(bytes, [&](llm::SseEvent&& e) {
+    // A stream past the parser's caps stops the transfer, as a provider would.
+    Status fed = parser_.Feed(bytes, [&](llm::SseEvent&& e) {
       ++events_;
       if (e.data == "[DONE]") saw_done_ = true;
     });
-    return true;
+    return fed.ok();
   }
   void OnDone(Status status) override {
     std::lock_guard<std::mutex> lock(tally_.mu);
