@@ -142,8 +142,9 @@ TEST_F(RealTrajectoryTest, DeepSeekToolCallRunOnDjango11039ReproducesItsSubmissi
   fs::path t = kData / "trajectories" / "django__django-11039.deepseek-chat.mini-2.2.7.traj.json";
   ASSERT_EQ(Replay(t, "ses_sqlmigrate"), 0) << out_ << err_;
   EXPECT_TRUE(Has("replay: the diff is identical to the recorded one (1 file, +2 -2)")) << out_;
-  EXPECT_EQ(BranchDiff("macrohard/ses_sqlmigrate", {"django/core/management/commands/sqlmigrate.py"}),
-            Submission(t));
+  EXPECT_EQ(
+      BranchDiff("macrohard/ses_sqlmigrate", {"django/core/management/commands/sqlmigrate.py"}),
+      Submission(t));
   // Only the file the agent's patch names is committed; its backup and scripts are listed.
   std::string files;
   Git({"diff", "--name-only", "main", "macrohard/ses_sqlmigrate"}, &files);
@@ -159,8 +160,8 @@ TEST_F(RealTrajectoryTest, DeepSeekToolCallRunOnDjango11039RunsItsGitDiffAsRecor
   fs::path t = kData / "trajectories" / "django__django-11039.deepseek-chat.mini-2.2.7.traj.json";
   ASSERT_EQ(Replay(t, "ses_sqlmigrate_git"), 0) << out_ << err_;
   EXPECT_FALSE(Has("replay: step 36:")) << "git diff runs as recorded\n" << out_;
-  for (const char* step : {"replay: step 3:", "replay: step 19:", "replay: step 21:",
-                           "replay: step 37:"}) {
+  for (const char* step :
+       {"replay: step 3:", "replay: step 19:", "replay: step 21:", "replay: step 37:"}) {
     EXPECT_FALSE(Has(step)) << step << " runs as recorded\n" << out_;
   }
 }
