@@ -21,6 +21,7 @@ struct ChatFlags {
   std::string config;
   int max_tokens = 4096;
   int max_rounds = 8;
+  llm::ModelLimits limits;
   bool no_stream = false;
   bool no_tools = false;
 };
@@ -88,8 +89,8 @@ int RunChat(const ChatFlags& flags) {
   std::string prompt = flags.prompt;
   if (prompt == "-") prompt.assign(std::istreambuf_iterator<char>(std::cin), {});
 
-  ModelRuntime runtime;
-  Result<std::unique_ptr<llm::Model>> model = runtime.MakeModel(flags.model, *config);
+  ModelRuntime runtime(config->max_attempts);
+  Result<std::unique_ptr<llm::Model>> model = runtime.MakeModel(flags.model, *config, flags.limits);
   if (!model.ok()) {
     std::fprintf(stderr, "macrohard chat: %s\n", model.error().message().c_str());
     return 2;
@@ -148,9 +149,10 @@ Command RegisterChat(CLI::App& app) {
       ->envname("MH_MODEL");
   sub->add_option("prompt", flags->prompt, "what to say (- reads standard input)")->required();
   sub->add_option("--system", flags->system, "system prompt");
-  sub->add_option("--config", flags->config, "TOML file with [prices] and [llm.base_urls]");
+  sub->add_option("--config", flags->config, "TOML file with [prices] and [llm] settings");
   sub->add_option("--max-tokens", flags->max_tokens, "reply length limit")
       ->check(CLI::PositiveNumber);
+  AddModelLimitFlags(*sub, flags->limits);
   sub->add_option("--max-rounds", flags->max_rounds, "tool-call rounds before giving up")
       ->check(CLI::PositiveNumber);
   sub->add_flag("--no-stream", flags->no_stream, "wait for the whole reply");

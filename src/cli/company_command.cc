@@ -34,7 +34,15 @@ struct NewFlags {
   std::string model;
   std::string name;
   std::string config;
+  llm::ModelLimits limits;
   bool no_run = false;
+};
+
+struct RunFlags {
+  std::string dir;
+  std::string config;
+  std::string model;
+  llm::ModelLimits limits;
 };
 
 int Fail(int code, const std::string& what) {
@@ -66,13 +74,12 @@ int ExitFor(const company::RunReport& report, company::RunMode mode) {
 }
 
 // Runs the company in `dir` and prints its progress and the end.
-int RunCompany(const std::string& dir, const std::string& config_path, company::RunMode mode,
-               const std::string& model_override) {
+int RunCompany(const RunFlags& flags, company::RunMode mode) {
   InterruptWatcher interrupt;
-  Result<UserConfig> config = LoadUserConfig(config_path);
+  Result<UserConfig> config = LoadUserConfig(flags.config);
   if (!config.ok()) return Fail(kExitUsage, config.error().message());
   Result<std::unique_ptr<CompanyRuntime>> runtime =
-      CompanyRuntime::Open(dir, *config, model_override);
+      CompanyRuntime::Open(flags.dir, *config, flags.model, flags.limits);
   if (!runtime.ok()) return Fail(kExitUsage, runtime.error().message());
   company::RunOptions options;
   options.mode = mode;
@@ -103,12 +110,17 @@ int RunNew(const NewFlags& flags) {
   std::string name = flags.name;
   if (name.empty()) name = fs::absolute(flags.dir).lexically_normal().filename().string();
   if (name.empty()) name = "product";
-  Status created = CreateCompanyIn(flags.dir, company::DefaultCharter(name, *brief, flags.model));
+  company::Charter charter = company::DefaultCharter(name, *brief, flags.model);
+  // Limits given to `new` are the company's: company.toml keeps them for every run.
+  if (flags.limits.context_window > 0 || flags.limits.output_limit > 0) {
+    charter.model_limits[flags.model] = flags.limits;
+  }
+  Status created = CreateCompanyIn(flags.dir, charter);
   if (!created.ok()) return Fail(kExitUsage, created.message());
   std::printf("created company %s in %s\n", name.c_str(),
               company::PathsFor(flags.dir).root.c_str());
   if (flags.no_run) return 0;
-  return RunCompany(flags.dir, flags.config, company::RunMode::kUntilIdle, "");
+  return RunCompany({.dir = flags.dir, .config = flags.config}, company::RunMode::kUntilIdle);
 }
 
 }  // namespace
@@ -121,32 +133,36 @@ Command RegisterNew(CLI::App& app) {
   cmd->add_option("--brief-text", flags->brief_text, "the brief itself");
   cmd->add_option("--model", flags->model, "the model every role uses, e.g. xai/grok-4");
   cmd->add_option("--name", flags->name, "the company's name (default: the folder's)");
-  cmd->add_option("--config", flags->config, "user configuration (prices, base URLs)");
+  cmd->add_option("--config", flags->config, "user configuration (prices, base URLs, limits)");
+  AddModelLimitFlags(*cmd, flags->limits);
   cmd->add_flag("--no-run", flags->no_run, "only make the company");
   return {cmd, [flags] { return RunNew(*flags); }};
 }
 
+namespace {
+
+std::shared_ptr<RunFlags> AddRunFlags(CLI::App& cmd) {
+  auto flags = std::make_shared<RunFlags>();
+  cmd.add_option("dir", flags->dir, "the company's folder")->required();
+  cmd.add_option("--config", flags->config, "user configuration (prices, base URLs, limits)");
+  cmd.add_option("--model", flags->model, "use this model instead of company.toml's");
+  AddModelLimitFlags(cmd, flags->limits);
+  return flags;
+}
+
+}  // namespace
+
 Command RegisterRun(CLI::App& app) {
-  auto dir = std::make_shared<std::string>();
-  auto config = std::make_shared<std::string>();
-  auto model = std::make_shared<std::string>();
   CLI::App* cmd = app.add_subcommand("run", "resume a company until no work item can move");
-  cmd->add_option("dir", *dir, "the company's folder")->required();
-  cmd->add_option("--config", *config, "user configuration (prices, base URLs)");
-  cmd->add_option("--model", *model, "use this model instead of company.toml's");
-  return {cmd, [=] { return RunCompany(*dir, *config, company::RunMode::kUntilIdle, *model); }};
+  std::shared_ptr<RunFlags> flags = AddRunFlags(*cmd);
+  return {cmd, [=] { return RunCompany(*flags, company::RunMode::kUntilIdle); }};
 }
 
 Command RegisterServe(CLI::App& app) {
-  auto dir = std::make_shared<std::string>();
-  auto config = std::make_shared<std::string>();
-  auto model = std::make_shared<std::string>();
   CLI::App* cmd =
       app.add_subcommand("serve", "keep a company running: it takes issues people file");
-  cmd->add_option("dir", *dir, "the company's folder")->required();
-  cmd->add_option("--config", *config, "user configuration (prices, base URLs)");
-  cmd->add_option("--model", *model, "use this model instead of company.toml's");
-  return {cmd, [=] { return RunCompany(*dir, *config, company::RunMode::kServe, *model); }};
+  std::shared_ptr<RunFlags> flags = AddRunFlags(*cmd);
+  return {cmd, [=] { return RunCompany(*flags, company::RunMode::kServe); }};
 }
 
 }  // namespace mh::cli

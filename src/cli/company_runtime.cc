@@ -31,8 +31,9 @@ Status CreateCompanyIn(const std::string& dir, const company::Charter& charter) 
 
 Result<std::unique_ptr<CompanyRuntime>> CompanyRuntime::Open(const std::string& dir,
                                                              const UserConfig& config,
-                                                             const std::string& model_override) {
-  std::unique_ptr<CompanyRuntime> rt(new CompanyRuntime(config, model_override));
+                                                             const std::string& model_override,
+                                                             const llm::ModelLimits& limits) {
+  std::unique_ptr<CompanyRuntime> rt(new CompanyRuntime(config, model_override, limits));
   ASSIGN_OR_RETURN(rt->store_, OpenCompanyStore(dir));
   ASSIGN_OR_RETURN(rt->runner_, sandbox::RealProcessRunner::Create());
   CompanyRuntime* raw = rt.get();
@@ -58,7 +59,10 @@ Result<llm::Model*> CompanyRuntime::ModelFor(const std::string& name) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = cache_.find(wanted);
   if (it != cache_.end()) return it->second.get();
-  ASSIGN_OR_RETURN(std::unique_ptr<llm::Model> model, models_.MakeModel(wanted, config_));
+  llm::ModelLimits limits =
+      llm::WithOverrides(llm::LimitsFor(company_->charter().model_limits, wanted), limits_);
+  ASSIGN_OR_RETURN(std::unique_ptr<llm::Model> model,
+                   models_.MakeModel(wanted, config_, limits));
   llm::Model* raw = model.get();
   cache_[wanted] = std::move(model);
   return raw;

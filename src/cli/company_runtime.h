@@ -23,22 +23,28 @@ Result<std::unique_ptr<store::Store>> OpenCompanyStore(const std::string& dir);
 
 class CompanyRuntime {
  public:
-  // `model_override`: when not empty, every role uses this model.
+  // `model_override`: when not empty, every role uses this model. `limits` (flags) go
+  // over company.toml's [model_limits] for every model, which go over `config`'s.
   static Result<std::unique_ptr<CompanyRuntime>> Open(const std::string& dir,
                                                       const UserConfig& config,
-                                                      const std::string& model_override);
+                                                      const std::string& model_override,
+                                                      const llm::ModelLimits& limits = {});
   ~CompanyRuntime();
 
   company::Company& company() { return *company_; }
   ModelRuntime& models() { return models_; }
 
  private:
-  CompanyRuntime(UserConfig config, std::string model_override)
-      : config_(std::move(config)), model_override_(std::move(model_override)) {}
+  CompanyRuntime(UserConfig config, std::string model_override, llm::ModelLimits limits)
+      : config_(std::move(config)),
+        model_override_(std::move(model_override)),
+        limits_(limits),
+        models_(config_.max_attempts) {}
   Result<llm::Model*> ModelFor(const std::string& name);
 
   UserConfig config_;
   std::string model_override_;
+  llm::ModelLimits limits_;
   ModelRuntime models_;
   std::mutex mutex_;
   std::map<std::string, std::unique_ptr<llm::Model>> cache_;  // Guarded by mutex_.

@@ -17,18 +17,40 @@ Result<UserConfig> LoadUserConfig(const std::string& path) {
   }
   if (const toml::node* llm = file.root().get("llm")) {
     if (!llm->is_table()) return file.ErrorAt(*llm, "'llm' must be a table");
-    RETURN_IF_ERROR(file.CheckKnownKeys(*llm->as_table(), {"base_urls"}));
-    if (const toml::node* urls = llm->as_table()->get("base_urls")) {
+    const toml::table& table = *llm->as_table();
+    RETURN_IF_ERROR(file.CheckKnownKeys(table, {"base_urls", "limits", "max_attempts"}));
+    if (const toml::node* urls = table.get("base_urls")) {
       if (!urls->is_table()) return file.ErrorAt(*urls, "'llm.base_urls' must be a table");
       ASSIGN_OR_RETURN(config.base_urls, llm::LoadBaseUrlOverrides(file, *urls->as_table()));
+    }
+    if (const toml::node* limits = table.get("limits")) {
+      if (!limits->is_table()) return file.ErrorAt(*limits, "'llm.limits' must be a table");
+      ASSIGN_OR_RETURN(config.limits, llm::LoadModelLimits(file, *limits->as_table()));
+    }
+    ASSIGN_OR_RETURN(std::optional<int64_t> attempts, file.GetInt(table, "max_attempts"));
+    if (attempts) {
+      if (*attempts < 1 || *attempts > 20) {
+        return file.ErrorAt(*table.get("max_attempts"), "'max_attempts' must be 1 to 20");
+      }
+      config.max_attempts = static_cast<int>(*attempts);
     }
   }
   return config;
 }
 
-ModelRuntime::ModelRuntime()
+namespace {
+
+llm::RetryPolicy PolicyWith(int max_attempts) {
+  llm::RetryPolicy policy;
+  policy.max_attempts = max_attempts;
+  return policy;
+}
+
+}  // namespace
+
+ModelRuntime::ModelRuntime(int max_attempts)
     : curl_(llm::NewCurlTransport()),
-      retrying_(llm::NewRetryingTransport(*curl_, llm::RetryPolicy{}, SystemClock())),
+      retrying_(llm::NewRetryingTransport(*curl_, PolicyWith(max_attempts), SystemClock())),
       meter_(std::make_shared<llm::UsageMeter>()) {}
 
 ModelRuntime::~ModelRuntime() {
@@ -37,9 +59,11 @@ ModelRuntime::~ModelRuntime() {
 }
 
 Result<std::unique_ptr<llm::Model>> ModelRuntime::MakeModel(const std::string& name,
-                                                            const UserConfig& config) {
+                                                            const UserConfig& config,
+                                                            const llm::ModelLimits& limits) {
   llm::ModelOptions options;
   options.base_urls = config.base_urls;
+  options.limits = llm::WithOverrides(llm::LimitsFor(config.limits, name), limits);
   options.meter = meter_;
   return llm::MakeModel(name, *retrying_, llm::ProcessEnv(), config.prices, std::move(options));
 }
@@ -65,6 +89,17 @@ InterruptWatcher::InterruptWatcher() {
 InterruptWatcher::~InterruptWatcher() {
   thread_.request_stop();
   thread_.join();
+}
+
+void AddModelLimitFlags(CLI::App& command, llm::ModelLimits& limits) {
+  command
+      .add_option("--context-window", limits.context_window,
+                  "the model's context window in tokens (default: its known one)")
+      ->check(CLI::PositiveNumber);
+  command
+      .add_option("--max-output-tokens", limits.output_limit,
+                  "the most tokens one reply may have (default: the model's limit)")
+      ->check(CLI::PositiveNumber);
 }
 
 std::string FormatCount(int64_t n) {

@@ -6,8 +6,11 @@
 #include <string>
 #include <thread>
 
+#include <CLI/CLI.hpp>
+
 #include "base/status.h"
 #include "llm/http_transport.h"
+#include "llm/limits_config.h"
 #include "llm/model.h"
 #include "llm/model_factory.h"
 #include "llm/usage.h"
@@ -16,10 +19,14 @@ namespace mh::cli {
 
 // User configuration shared by the commands (`--config FILE`, TOML):
 //   [prices."xai/grok-4"]  input = 3.0  output = 15.0       (USD per million tokens)
+//   [llm]                  max_attempts = 6   (sends of one request, the first included)
 //   [llm.base_urls]        vllm = "http://gpu-box:8000/v1"
+//   [llm.limits."vllm/qwen3"]  context_window = 32768  output_limit = 4096
 struct UserConfig {
   llm::PriceTable prices = llm::PriceTable::WithDefaults();
   llm::BaseUrlOverrides base_urls;
+  llm::LimitsByModel limits;
+  int max_attempts = llm::RetryPolicy{}.max_attempts;
 };
 
 // Reads `path` (empty: defaults only). Errors name the file and line at fault.
@@ -29,13 +36,17 @@ Result<UserConfig> LoadUserConfig(const std::string& path);
 // Owns both; models made from it must be destroyed first.
 class ModelRuntime {
  public:
-  ModelRuntime();
+  // `max_attempts`: how often one request is sent before its error is final.
+  explicit ModelRuntime(int max_attempts = llm::RetryPolicy{}.max_attempts);
   ~ModelRuntime();
   ModelRuntime(const ModelRuntime&) = delete;
   ModelRuntime& operator=(const ModelRuntime&) = delete;
 
-  // A model from its documented name, reading keys from the process environment.
-  Result<std::unique_ptr<llm::Model>> MakeModel(const std::string& name, const UserConfig& config);
+  // A model from its documented name, reading keys from the process environment. Its
+  // limits: the model's defaults, under `config.limits` for this name, under `limits`
+  // (a 0 field keeps what is below it).
+  Result<std::unique_ptr<llm::Model>> MakeModel(const std::string& name, const UserConfig& config,
+                                                const llm::ModelLimits& limits = {});
   const std::shared_ptr<llm::UsageMeter>& meter() const { return meter_; }
 
  private:
@@ -59,6 +70,9 @@ class InterruptWatcher {
   std::stop_source source_;
   std::jthread thread_;
 };
+
+// --context-window and --max-output-tokens, into `limits` (0: the model's defaults).
+void AddModelLimitFlags(CLI::App& command, llm::ModelLimits& limits);
 
 // "1,234".
 std::string FormatCount(int64_t n);

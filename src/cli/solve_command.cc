@@ -60,7 +60,7 @@ struct SolveFlags {
   int64_t max_tokens = 0;
   double max_cost = 0;
   int64_t max_wall_seconds = 0;
-  int64_t context_window = 128'000;
+  llm::ModelLimits limits;  // --context-window, --max-output-tokens; 0: the model's.
   bool no_stream = false;
   std::vector<std::string> setup;         // --setup: set-up commands (with the network).
   std::vector<std::string> setup_inputs;  // --setup-input: files the set-up depends on.
@@ -295,7 +295,10 @@ agent::SessionConfig MakeConfig(const SolveFlags& flags, const SolveRun& run,
                    .max_tokens = flags.max_tokens,
                    .max_cost_usd = flags.max_cost,
                    .max_wall_time = std::chrono::seconds(flags.max_wall_seconds)};
-  config.context.window_tokens = flags.context_window;
+  // The history is compacted within the window (Session::Open also keeps it within the
+  // model's known one); 128k when neither is known.
+  config.context.window_tokens =
+      flags.limits.context_window > 0 ? flags.limits.context_window : 128'000;
   config.stream = !flags.no_stream;
   return config;
 }
@@ -425,7 +428,7 @@ int RunSolve(const SolveFlags& flags) {
   }
   // A new session's model is made before anything else, so that an unusable one (an
   // unknown provider, a missing key) leaves no workspace, branch or store behind.
-  ModelRuntime runtime;
+  ModelRuntime runtime(user_config->max_attempts);
   std::unique_ptr<llm::Model> model;
   agent::ReplayModel* replay_model = nullptr;  // Owned by `model`.
   auto make_model = [&](const std::string& name) -> Status {
@@ -434,7 +437,7 @@ int RunSolve(const SolveFlags& flags) {
       model = MakeReplayModel(*replay, &replay_model);
       return Status::Ok();
     }
-    ASSIGN_OR_RETURN(model, runtime.MakeModel(name, *user_config));
+    ASSIGN_OR_RETURN(model, runtime.MakeModel(name, *user_config, flags.limits));
     return Status::Ok();
   };
   if (flags.resume.empty()) {
@@ -509,7 +512,7 @@ Command RegisterSolve(CLI::App& app) {
   sub->add_option("--mount-path", flags->mount_path,
                   "where commands see the worktree, e.g. /testbed");
   sub->add_option("--branch", flags->branch, "branch name (default macrohard/SESSION)");
-  sub->add_option("--config", flags->config, "TOML file with [prices] and [llm.base_urls]");
+  sub->add_option("--config", flags->config, "TOML file with [prices] and [llm] settings");
   sub->add_option("--max-steps", flags->max_steps,
                   "model turns before giving up (default " + std::to_string(kDefaultMaxSteps) +
                       "; 0: no limit)");
@@ -517,7 +520,7 @@ Command RegisterSolve(CLI::App& app) {
   sub->add_option("--max-cost", flags->max_cost, "US dollars before giving up (0: no limit)");
   sub->add_option("--max-wall-time", flags->max_wall_seconds,
                   "seconds in model calls and tools before giving up (0: no limit)");
-  sub->add_option("--context-window", flags->context_window, "the model's context in tokens");
+  AddModelLimitFlags(*sub, flags->limits);
   sub->add_flag("--no-stream", flags->no_stream, "ask for whole replies instead of streams");
   sub->add_option("--setup", flags->setup,
                   "a set-up command run once with the network before the agent starts, e.g. "

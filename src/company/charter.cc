@@ -171,6 +171,10 @@ Status ReadEnvironment(Reader& r, const toml::table& root, sandbox::EnvironmentS
 
 Status ReadSections(Reader& r, const toml::table& root, Charter& c) {
   RETURN_IF_ERROR(ReadEnvironment(r, root, c.environment));
+  ASSIGN_OR_RETURN(const toml::table* limits, r.Table(root, "model_limits"));
+  if (limits != nullptr) {
+    ASSIGN_OR_RETURN(c.model_limits, llm::LoadModelLimits(r.file(), *limits));
+  }
   ASSIGN_OR_RETURN(const toml::table* commands, r.Table(root, "commands"));
   if (commands != nullptr) {
     RETURN_IF_ERROR(r.file().CheckKnownKeys(*commands, {"build", "test", "timeout_seconds"}));
@@ -197,12 +201,13 @@ Status ReadSections(Reader& r, const toml::table& root, Charter& c) {
   if (policy != nullptr) {
     RETURN_IF_ERROR(r.file().CheckKnownKeys(
         *policy, {"review_rounds", "acceptance_rounds", "network", "tag_prefix", "first_version",
-                  "merge_train", "workspace_disk_mib"}));
+                  "merge_train", "workspace_disk_mib", "model_retry_seconds"}));
     RETURN_IF_ERROR(r.Int(*policy, "merge_train", c.merge_train, 1));
     RETURN_IF_ERROR(r.Int(*policy, "review_rounds", c.max_review_rounds, 1));
     RETURN_IF_ERROR(r.Int(*policy, "acceptance_rounds", c.max_acceptance_rounds, 1));
     RETURN_IF_ERROR(r.Bool(*policy, "network", c.network));
     RETURN_IF_ERROR(r.Int(*policy, "workspace_disk_mib", c.workspace_disk_mib, 0));
+    RETURN_IF_ERROR(r.Int(*policy, "model_retry_seconds", c.model_retry_seconds, 1));
     RETURN_IF_ERROR(r.String(*policy, "tag_prefix", c.tag_prefix));
     RETURN_IF_ERROR(r.String(*policy, "first_version", c.first_version));
   }
@@ -243,7 +248,8 @@ namespace {
 Result<Charter> CharterFrom(const ConfigFile& file) {
   RETURN_IF_ERROR(
       file.CheckKnownKeys(file.root(), {"company", "roles", "workflow", "commands", "budget",
-                                        "concurrency", "policy", "environment"}));
+                                        "concurrency", "policy", "environment",
+                                        "model_limits"}));
   Charter charter = DefaultCharter("", "", "");
   Reader reader(file);
   RETURN_IF_ERROR(ReadTables(reader, file.root(), charter));
@@ -311,12 +317,17 @@ std::string RenderCharterToml(const Charter& c) {
          "# [policy]\n# review_rounds = 3\n# acceptance_rounds = 3\n# merge_train = 1\n"
          "# network = false\n"
          "# workspace_disk_mib = 8192   # each workspace's disk quota; 0: none\n"
+         "# model_retry_seconds = 10    # first wait when the model does not answer\n"
          "# tag_prefix = \"v\"\n# first_version = \"0.1.0\"\n\n"
          "# Set-up run once with the network before builds and tests (again when the\n"
          "# commands or the inputs change); tools go under $MH_ENV, for example\n"
          "# setup = [\"python3 -m venv $MH_ENV/venv\", \"pip install -r requirements.txt\"]\n"
          "# [environment]\n# setup = []\n# inputs = []     # e.g. [\"requirements.txt\"]\n"
-         "# packages = []   # Debian packages the product needs\n";
+         "# packages = []   # Debian packages the product needs\n\n"
+         "# The model's context window and output limit in tokens, when its defaults\n"
+         "# (docs/models.md) are not right, e.g. for a local server:\n"
+         "# [model_limits.\"vllm/qwen3-32b\"]\n# context_window = 32768\n"
+         "# output_limit = 4096\n";
   return out.str();
 }
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "llm/limits_config.h"
 #include "sandbox/environment.h"
 
 namespace mh::company {
@@ -92,6 +93,12 @@ struct Charter {
   // Each workspace's disk (sandbox/workspace_disk.h), in MiB: writes past it fail with
   // "No space left on device". 0: no quota.
   int64_t workspace_disk_mib = 8192;
+  // When the model endpoint stops answering, the first wait before trying again, in
+  // seconds; each failed try doubles it, up to five minutes.
+  int64_t model_retry_seconds = 10;
+  // [model_limits."NAME"]: context window and output limit of a model by its name, over
+  // the model's known defaults and the user configuration's [llm.limits].
+  llm::LimitsByModel model_limits;
 };
 
 // The default company for `brief`: seven roles, the default workflow, no budgets.

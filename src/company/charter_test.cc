@@ -104,6 +104,42 @@ TEST(CharterTest, EnvironmentTakesOneCommandOrSeveral) {
   EXPECT_TRUE(DefaultCharter("a", "b", "m").environment.empty());
 }
 
+TEST(CharterTest, ModelLimitsAndTheModelRetryWaitAreRead) {
+  Result<Charter> c = ParseCharter(R"([company]
+name = "wc"
+brief = "b"
+model = "vllm/qwen3"
+[policy]
+model_retry_seconds = 3
+[model_limits."vllm/qwen3"]
+context_window = 32768
+output_limit = 4096
+)",
+                                   "t");
+  ASSERT_TRUE(c.ok()) << c.error().ToString();
+  EXPECT_EQ(c->model_retry_seconds, 3);
+  ASSERT_EQ(c->model_limits.count("vllm/qwen3"), 1u);
+  EXPECT_EQ(c->model_limits.at("vllm/qwen3").context_window, 32768);
+  EXPECT_EQ(c->model_limits.at("vllm/qwen3").output_limit, 4096);
+
+  Result<Charter> bigger = ParseCharter(
+      "[company]\nname = \"wc\"\nbrief = \"b\"\n[model_limits.\"m/x\"]\n"
+      "context_window = 1000\noutput_limit = 2000\n",
+      "t");
+  ASSERT_FALSE(bigger.ok());
+  EXPECT_NE(bigger.error().message().find("t:4"), std::string::npos) << bigger.error().message();
+  EXPECT_NE(bigger.error().message().find("larger than its context_window"), std::string::npos);
+
+  Result<Charter> typo = ParseCharter(
+      "[company]\nname = \"wc\"\nbrief = \"b\"\n[model_limits.\"m/x\"]\ncontext = 1000\n",
+      "t");
+  ASSERT_FALSE(typo.ok());
+  EXPECT_NE(typo.error().message().find("context"), std::string::npos);
+  Result<Charter> zero = ParseCharter(
+      "[company]\nname = \"wc\"\nbrief = \"b\"\n[policy]\nmodel_retry_seconds = 0\n", "t");
+  ASSERT_FALSE(zero.ok());
+}
+
 TEST(CharterTest, RenderedFileParsesBackToTheSameCompany) {
   Charter c = DefaultCharter("calc \"pro\"", "A calculator.\nWith \"quotes\".", "xai/grok-4");
   c.acceptance = {"adds", "subtracts"};

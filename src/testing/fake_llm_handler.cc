@@ -151,6 +151,7 @@ Decision FakeLlmHandler::HandleModel(Protocol protocol, const HttpRequest& reque
   record["messages"] = req.messages;
   record["tool_results"] = req.tool_results;
   record["tools"] = req.tools;
+  if (req.max_tokens > 0) record["max_tokens"] = req.max_tokens;
   for (size_t i = 0; i < scenario_.turns.size(); ++i) {
     if (!Matches(scenario_.turns[i].when, req)) continue;
     const Fault* fault = TakeFault(i);

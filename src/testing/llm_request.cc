@@ -146,6 +146,10 @@ Result<LlmRequest> ReadLlmRequest(Protocol protocol, const Json& body, size_t by
   r.model = GetString(body, "model");
   auto stream = body.find("stream");
   r.stream = stream != body.end() && stream->is_boolean() && stream->get<bool>();
+  for (const char* key : {"max_tokens", "max_completion_tokens", "max_output_tokens"}) {
+    auto limit = body.find(key);
+    if (limit != body.end() && limit->is_number_integer()) r.max_tokens = limit->get<int64_t>();
+  }
   switch (protocol) {
     case Protocol::kChat:
       ReadChat(body, r);

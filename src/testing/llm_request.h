@@ -22,6 +22,9 @@ struct LlmRequest {
   std::string all_text;            // System prompt, messages and tool results, joined.
   std::string last_text;           // The last message or tool result.
   size_t bytes = 0;                // Body size.
+  // The output limit asked for (max_tokens, max_completion_tokens or max_output_tokens);
+  // 0 when none was.
+  int64_t max_tokens = 0;
   // The first assistant turn with tool calls but without its reasoning (Chat: no
   // reasoning_content; Anthropic: not led by a signed thinking block), as its index among
   // the messages; -1 when every such turn has it.

@@ -56,7 +56,32 @@ if "$macrohard" chat --config "$work/bad.toml" --model "http://$address/v1#m" hi
 fi
 grep -q "bad.toml:2" "$work/e3.txt" || fail "bad config error does not name the line: $(cat "$work/e3.txt")"
 
-# 4. A server that answers 429 then succeeds: the retry is invisible to the user.
+# 4. Model limits: --max-output-tokens caps the reply's limit, --context-window fits it to
+# what the window leaves; [llm.limits] in the config does the same; bad limits are refused.
+cat >"$work/limits.json" <<'JSON'
+{"name": "limits", "turns": [{"text": "A short answer."}]}
+JSON
+start_server chat "$work/limits.json"
+"$macrohard" chat --no-tools --max-output-tokens 700 --model "http://$address/v1#fake-model" \
+  "hi" >/dev/null 2>"$work/e4.txt" || fail "chat with limits failed: $(cat "$work/e4.txt")"
+tail -1 "$work/chat.jsonl" | grep -q '"max_tokens":700' || fail "--max-output-tokens not sent: $(tail -1 "$work/chat.jsonl")"
+printf '[llm.limits."http://%s/v1#fake-model"]\ncontext_window = 1200\n' "$address" >"$work/limits.toml"
+"$macrohard" chat --no-tools --config "$work/limits.toml" --model "http://$address/v1#fake-model" \
+  "hi" >/dev/null 2>"$work/e5.txt" || fail "chat with [llm.limits] failed: $(cat "$work/e5.txt")"
+sent=$(tail -1 "$work/chat.jsonl" | sed -n 's/.*"max_tokens":\([0-9]*\).*/\1/p')
+[ -n "$sent" ] && [ "$sent" -lt 1200 ] && [ "$sent" -ge 256 ] ||
+  fail "[llm.limits] context_window did not fit max_tokens: $(tail -1 "$work/chat.jsonl")"
+if "$macrohard" chat --max-output-tokens 0 --model "http://$address/v1#m" hi 2>"$work/e6.txt"; then
+  fail "a zero output limit was accepted"
+fi
+printf '[llm.limits."m"]\ncontext_window = 100\noutput_limit = 200\n' >"$work/badlimits.toml"
+if "$macrohard" chat --config "$work/badlimits.toml" --model "http://$address/v1#m" hi 2>"$work/e7.txt"; then
+  fail "an output limit above the window was accepted"
+fi
+grep -q "badlimits.toml:1.*larger than its context_window" "$work/e7.txt" ||
+  fail "bad limits error does not name the line: $(cat "$work/e7.txt")"
+
+# 5. A server that answers 429 then succeeds: the retry is invisible to the user.
 cat >"$work/retry.json" <<'JSON'
 {"name": "retry", "turns": [
   {"text": "Back after a pause.", "fault": {"kind": "http_status", "status": 429, "retry_after": "0", "times": 1}}
