@@ -136,6 +136,43 @@ TEST_F(FeedbackTest, FailedSessionContinuesAfterFeedback) {
   EXPECT_EQ(model.requests()[0].messages.back().Text(), "The provider is back; try again.");
 }
 
+TEST_F(FeedbackTest, UnreachableModelPausesTheSessionUnrecordedAndOpenResumesIt) {
+  ScriptedModel down({Reply("", {{"count", R"({"note":"a"})"}}),
+                      UnavailableError("HTTP connect failed: Connection refused")});
+  SessionConfig config = Config();
+  config.pause_on_transient_model_error = true;
+  auto first = Open(down, config);
+  ASSERT_TRUE(first.ok()) << first.error().ToString();
+  SessionResult paused = RunSession(**first);
+  EXPECT_EQ(paused.outcome, Outcome::kFailed);
+  EXPECT_EQ(paused.status.code(), StatusCode::kUnavailable);
+  EXPECT_TRUE(paused.resumable);
+  EXPECT_EQ(RecordState(), "running");  // No end recorded: a later Open resumes.
+  EXPECT_EQ(Count(std::string(events::kSessionEnded)), 0);
+  first->reset();
+  ReopenStore();
+
+  ScriptedModel back({Reply("", {{"submit", R"({"summary":"done"})"}})});
+  auto session = Open(back, config);
+  ASSERT_TRUE(session.ok()) << session.error().ToString();
+  EXPECT_TRUE((*session)->resumed());
+  SessionResult result = RunSession(**session);
+  EXPECT_EQ(result.outcome, Outcome::kSubmitted);
+  EXPECT_EQ(Count(std::string(events::kToolResult)), 2);  // count once, then submit: nothing repeated.
+}
+
+TEST_F(FeedbackTest, APermanentModelErrorEndsTheSessionEvenWhenPausingIsOn) {
+  ScriptedModel model({PermissionDeniedError("set XAI_API_KEY: HTTP 401 invalid key")});
+  SessionConfig config = Config();
+  config.pause_on_transient_model_error = true;
+  auto session = Open(model, config);
+  ASSERT_TRUE(session.ok());
+  SessionResult result = RunSession(**session);
+  EXPECT_EQ(result.outcome, Outcome::kFailed);
+  EXPECT_FALSE(result.resumable);
+  EXPECT_EQ(RecordState(), "failed");
+}
+
 // The continued part dies with a model call in flight (a kill: no end recorded); the
 // next Open neither asks for the recorded reply again nor re-runs its tool call.
 TEST_F(FeedbackTest, CrashAfterFeedbackResumesWithoutRepeatingRecordedReplies) {

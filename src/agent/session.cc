@@ -22,6 +22,11 @@ const char* const kCutReplyText =
     "it was acted on. Continue from where it was cut, more briefly: split long content into "
     "several smaller tool calls.";
 
+bool IsTransientModelError(const Status& status) {
+  return status.code() == StatusCode::kUnavailable ||
+         status.code() == StatusCode::kDeadlineExceeded;
+}
+
 const char* OutcomeName(Outcome outcome) {
   switch (outcome) {
     case Outcome::kRunning:

@@ -77,7 +77,15 @@ struct SessionConfig {
   int max_output_tokens = 8192;  // Per model call.
   bool stream = true;
   TextReplyPolicy text_reply = TextReplyPolicy::kFinishes;
+  // A model call that fails for a reason that passes by itself (the endpoint unreachable
+  // or overloaded, a cut stream, a timeout: IsTransientModelError) ends the session
+  // unrecorded, like a cancel, so that it can be resumed once the model answers again.
+  bool pause_on_transient_model_error = false;
 };
+
+// True for model errors that retrying later can cure: kUnavailable, kDeadlineExceeded.
+// A bad key, an unknown model or no quota are not: a person must act.
+bool IsTransientModelError(const Status& status);
 
 // Everything a session borrows; each must outlive it.
 struct SessionDeps {
@@ -113,6 +121,9 @@ struct SessionResult {
   std::string question;
   Status status;  // Non-ok with kFailed: kResourceExhausted for limits, else the model's.
   SessionTotals totals;
+  // kFailed without an end record (cancelled, or paused on a transient model error):
+  // Open resumes it where it stopped.
+  bool resumable = false;
 };
 
 // One finished step: a model reply and the tool calls it made.

@@ -65,6 +65,7 @@ void Session::Impl::Pump() {
   {
     std::lock_guard lock(mutex_);
     if (cancelled_) {
+      result_.resumable = true;
       End(Outcome::kFailed, CancelledError("session " + config_.id + " was cancelled"), false);
       return;
     }
@@ -144,9 +145,11 @@ void Session::Impl::OnReply(Result<llm::ModelResponse> reply, milliseconds durat
   if (!reply.ok()) {
     // A cancelled call is not an end: the session can be resumed later.
     bool is_cancel = cancelled || reply.error().code() == StatusCode::kCancelled;
+    bool pause = config_.pause_on_transient_model_error && IsTransientModelError(reply.error());
     result_.outcome = Outcome::kFailed;
     result_.status = reply.error().WithContext("model call failed");
-    skip_end_record_ = is_cancel;  // Pump then ends without recording.
+    skip_end_record_ = is_cancel || pause;  // Pump then ends without recording.
+    result_.resumable = skip_end_record_;
     return;
   }
   const llm::ModelResponse& r = *reply;

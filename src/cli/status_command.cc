@@ -10,6 +10,7 @@
 //
 // Exit codes: 0 shown (or watched until Ctrl-C); 1 the store failed; 2 bad usage, or DIR
 // holds no company.
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -69,6 +70,13 @@ struct Activity {
   Spend spend;
 };
 
+// A model endpoint the running company found unreachable (event model_unreachable).
+struct Outage {
+  int64_t since_ms = 0;
+  int64_t next_try_ms = 0;
+  std::string reason;
+};
+
 // Reads a company's events incrementally and keeps what the view needs.
 class EventTally {
  public:
@@ -83,6 +91,7 @@ class EventTally {
   }
   const std::map<std::string, Activity>& sessions() const { return sessions_; }
   const std::string& latest_tag() const { return latest_tag_; }
+  const std::map<std::string, Outage>& outages() const { return outages_; }
 
  private:
   void Consume(const store::Event& e) {
@@ -92,6 +101,13 @@ class EventTally {
       if (e.kind == "tagged") {
         latest_tag_ =
             payload->value("tag", "") + " at " + payload->value("commit", "").substr(0, 10);
+      } else if (e.kind == "model_unreachable") {
+        outages_[payload->value("model", "")] = {
+            .since_ms = payload->value("since_ms", int64_t{0}),
+            .next_try_ms = payload->value("next_try_ms", int64_t{0}),
+            .reason = payload->value("reason", "")};
+      } else if (e.kind == "model_reachable") {
+        outages_.erase(payload->value("model", ""));
       }
       return;
     }
@@ -129,6 +145,7 @@ class EventTally {
   int64_t after_ = 0;
   std::map<std::string, Activity> sessions_;
   std::string latest_tag_;
+  std::map<std::string, Outage> outages_;  // By model name.
 };
 
 // The company's store, id and the tally of its events, kept across redraws.
@@ -235,6 +252,22 @@ void RenderAgents(const std::vector<store::SessionRecord>& sessions, const Event
   }
 }
 
+// "model endpoint M unreachable since HH:MM, next try in N s" while a run waits for it.
+void RenderOutages(const EventTally& tally, bool run_in_progress, std::string& out) {
+  if (!run_in_progress) return;  // A run that ended took its waiting with it.
+  int64_t now = ToUnixMillis(SystemClock().Now());
+  for (const auto& [model, outage] : tally.outages()) {
+    time_t since = static_cast<time_t>(outage.since_ms / 1000);
+    tm local{};
+    localtime_r(&since, &local);
+    char at[16];
+    std::strftime(at, sizeof at, "%H:%M", &local);
+    int64_t wait = std::max<int64_t>(0, (outage.next_try_ms - now + 999) / 1000);
+    Appendf(out, "model endpoint unreachable since %s, next try in %lld s (%s: %s)\n", at,
+            static_cast<long long>(wait), model.c_str(), outage.reason.c_str());
+  }
+}
+
 void RenderSpend(const std::vector<store::SessionRecord>& sessions, const EventTally& tally,
                  std::string& out) {
   std::map<std::string, Spend> by_role;
@@ -272,6 +305,7 @@ Result<std::string> Render(StatusSource& source) {
   } else {
     out += "run: none (macrohard run DIR or macrohard serve DIR)\n";
   }
+  RenderOutages(source.tally, lease.has_value(), out);
   RenderItems(items, out);
   RenderAgents(sessions, source.tally, lease.has_value(), out);
   RenderSpend(sessions, source.tally, out);

@@ -298,7 +298,8 @@ Result<RunReport> Company::Impl::Run(const RunOptions& options) {
       started = *ticked;
     }
     if (!InFlight() && !started) {
-      if (stopping || options_.mode == RunMode::kUntilIdle) break;
+      // A model that does not answer is waited for: its items are not a person's to move.
+      if (stopping || (options_.mode == RunMode::kUntilIdle && outages_.empty())) break;
     }
     std::unique_lock<std::mutex> lock(inbox_mutex_);
     inbox_wake_.wait_for(lock, options_.poll, [&] { return !inbox_.empty(); });

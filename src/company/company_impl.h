@@ -4,6 +4,7 @@
 //   gates.cc      CI, the merge queue and tags
 //   plan.cc       the opening plan, acceptance rounds and releases
 //   ledger.cc     spend per company, role and item; budgets
+//   outage.cc     a model endpoint that stopped answering: back off, try again
 // Private to company/.
 //
 // Threading: the scheduler loop (the thread in Run) owns every member not marked
@@ -12,6 +13,7 @@
 // loop runs. The ledger has its own mutex because session steps report from the pool.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -106,6 +108,8 @@ struct LiveSession {
   std::string item_id;
   std::string kind;  // The item's kind when the session started (triage may change it).
   std::string role;
+  std::string model;   // The model's name as company.toml gives it.
+  bool probe = false;  // Started to see whether a model that stopped answering is back.
   SessionPurpose purpose = SessionPurpose::kWork;
   sandbox::Worktree worktree;
   std::unique_ptr<sandbox::SandboxedRunner> sandboxed;
@@ -148,6 +152,17 @@ struct TrainOutcome {
   Status error;                    // The train could not run.
 };
 
+// A model endpoint that stopped answering (unreachable, overloaded, cutting streams):
+// sessions on it wait instead of asking a person, and one session tries again at
+// `next_try`, backing off while it keeps failing.
+struct ModelOutage {
+  SystemTime since;
+  SystemTime next_try;
+  int failures = 0;      // Tries that failed in a row, the first one included.
+  std::string reason;    // The newest error, for a person.
+  bool probing = false;  // A session is trying it again now.
+};
+
 class Company::Impl {
  public:
   Impl(CompanyPaths paths, Charter charter, CompanyDeps deps, std::string company_id);
@@ -167,8 +182,9 @@ class Company::Impl {
   // --- sessions.cc ---
   // The engineer-style session of an item: id "<item>-<role>".
   static std::string WorkSessionId(const store::WorkItem& item, const std::string& role);
-  Status StartWorkSession(const store::WorkItem& item);
-  Status StartReviewSession(const store::WorkItem& item);
+  // `probe`: the session tries a model that stopped answering (outage.cc).
+  Status StartWorkSession(const store::WorkItem& item, bool probe = false);
+  Status StartReviewSession(const store::WorkItem& item, bool probe = false);
   // Registers `live` under `id` (it holds a slot from now on) and, on the pool, runs
   // `make` (worktree, tools, the session's config) and starts the session; a failure
   // comes back to the scheduler as OnStartFailed.
@@ -230,6 +246,24 @@ class Company::Impl {
   void OnStep(const std::string& role, const std::string& item, const agent::StepReport& step);
   void StopForBudget(const std::string& why);
 
+  // --- outage.cc ---
+  // The model name a role's sessions use.
+  const std::string& ModelOf(const Role& role) const;
+  enum class ModelGate { kGo, kProbe, kWait };
+  // Whether a session on `model` may start now: kGo when it answers, kProbe for the one
+  // session that tries it again (the caller starts it with probe set), kWait otherwise.
+  ModelGate GateModel(const std::string& model);
+  // A session on the model failed with a transient model error (IsTransientModelError):
+  // the model is down; the session's item stays where it was, to be resumed.
+  void OnModelDown(const LiveSession& live, const Status& error);
+  // A model reply came (any thread): the model is back.
+  void OnModelReply(const std::string& model);
+  void ModelAnswered(const std::string& model);  // Scheduler thread.
+  // A probe that could not start: another may try at once.
+  void OnProbeGone(const LiveSession& live);
+  // "model endpoint ... unreachable since HH:MM, next try in N s" for each model down.
+  std::string OutageLines() const;
+
   CompanyPaths paths_;
   Charter charter_;
   CompanyDeps deps_;
@@ -248,6 +282,8 @@ class Company::Impl {
   bool merging_ = false;                                      // The merge queue is busy.
   std::set<std::string> alone_;  // Items to merge one at a time (a train failed with them).
   std::optional<std::string> budget_stop_;
+  std::map<std::string, ModelOutage> outages_;  // By model name.
+  std::atomic<bool> any_outage_{false};         // !outages_.empty(), for the pool's OnStep.
 
   std::mutex inbox_mutex_;
   std::condition_variable inbox_wake_;

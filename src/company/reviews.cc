@@ -11,7 +11,7 @@ constexpr size_t kMaxDiffBytes = 60'000;
 
 }  // namespace
 
-Status Company::Impl::StartReviewSession(const store::WorkItem& item) {
+Status Company::Impl::StartReviewSession(const store::WorkItem& item, bool probe) {
   ASSIGN_OR_RETURN(int done_rounds, index_.Reviews(item.id));
   const int round = done_rounds + 1;
   const Role& role = charter_.roles.at(kReviewer);
@@ -22,6 +22,8 @@ Status Company::Impl::StartReviewSession(const store::WorkItem& item) {
   live->item_id = item.id;
   live->kind = item.kind;
   live->role = role.name;
+  live->model = ModelOf(role);
+  live->probe = probe;
   live->purpose = SessionPurpose::kReview;
   Say("#" + item.id + " " + item.kind + ": review round " + std::to_string(round) + " starts");
   Prepare(std::move(live), id,
@@ -46,6 +48,7 @@ Status Company::Impl::StartReviewSession(const store::WorkItem& item) {
                 {{"item", item.id}, {"round", round}, {"worktree", WorktreeToJson(live.worktree)}});
             config.limits.max_steps = role.max_steps;
             config.text_reply = agent::TextReplyPolicy::kFails;  // The verdict is a tool call.
+            config.pause_on_transient_model_error = true;
             return config;
           });
   return Status::Ok();
@@ -55,6 +58,10 @@ Status Company::Impl::FinishReview(LiveSession& live, const agent::SessionResult
   ASSIGN_OR_RETURN(store::WorkItem item, tracker_.Get(live.item_id));
   if (result.outcome == agent::Outcome::kFailed && result.status.code() == StatusCode::kCancelled) {
     return Status::Ok();  // Resumed by the next run: the item is still in review.
+  }
+  if (result.outcome == agent::Outcome::kFailed && result.resumable) {
+    OnModelDown(live, result.status);  // Resumed when the model answers: still in review.
+    return Status::Ok();
   }
   if (result.outcome != agent::Outcome::kSubmitted) {
     (void)worktrees_->Remove(live.worktree);

@@ -83,6 +83,7 @@ Result<bool> Company::Impl::StartReady(const std::vector<store::WorkItem>& items
     if (rule == nullptr) continue;
     const std::string& state = item.state;
     Status status;
+    const std::string* probed = nullptr;  // The model a probe session was to try.
     if (state == states::kOpen || state == states::kInProgress) {
       if (HasLive(live_, item.id, SessionPurpose::kWork) || !slot_free(rule->role)) continue;
       if (state == states::kOpen) {
@@ -93,7 +94,11 @@ Result<bool> Company::Impl::StartReady(const std::vector<store::WorkItem>& items
         StopForBudget(*why);
         break;
       }
-      status = StartWorkSession(item);
+      const std::string& model = ModelOf(charter_.roles.at(rule->role));
+      ModelGate gate = GateModel(model);
+      if (gate == ModelGate::kWait) continue;
+      if (gate == ModelGate::kProbe) probed = &model;
+      status = StartWorkSession(item, gate == ModelGate::kProbe);
     } else if (state == states::kCi) {
       if (gate_jobs_.count(item.id)) continue;
       status = StartCi(item);
@@ -103,7 +108,11 @@ Result<bool> Company::Impl::StartReady(const std::vector<store::WorkItem>& items
         StopForBudget(*why);
         break;
       }
-      status = StartReviewSession(item);
+      const std::string& model = ModelOf(charter_.roles.at(kReviewer));
+      ModelGate gate = GateModel(model);
+      if (gate == ModelGate::kWait) continue;
+      if (gate == ModelGate::kProbe) probed = &model;
+      status = StartReviewSession(item, gate == ModelGate::kProbe);
     } else if (state == states::kMerging) {
       if (merging_ || gate_jobs_.count(item.id)) continue;
       if (charter_.merge_train > 1 && !alone_.count(item.id)) {
@@ -117,6 +126,7 @@ Result<bool> Company::Impl::StartReady(const std::vector<store::WorkItem>& items
       continue;
     }
     if (!status.ok()) {
+      if (probed != nullptr) outages_[*probed].probing = false;  // Another may try.
       Say("#" + item.id + ": " + status.message());
       RETURN_IF_ERROR(
           tracker_.Comment(item.id, "system", "Blocked: " + status.ToString()).status());
@@ -159,7 +169,7 @@ RunReport Company::Impl::Report() const {
                      " and run `macrohard run " + dir + "` to go on.";
   } else if (options_.stop.stop_requested()) {
     report.end = RunEnd::kStopped;
-    report.message = "stopped; `macrohard run " + dir + "` goes on from here.";
+    report.message = "stopped; `macrohard run " + dir + "` goes on from here." + OutageLines();
   } else if (report.open_items == 0) {
     report.message = "every work item is finished.";
   } else {

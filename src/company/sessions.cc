@@ -130,7 +130,7 @@ Status Company::Impl::MakeTools(LiveSession& live, const Role& role,
   return Status::Ok();
 }
 
-Status Company::Impl::StartWorkSession(const store::WorkItem& item) {
+Status Company::Impl::StartWorkSession(const store::WorkItem& item, bool probe) {
   const KindRule* rule = RuleFor(item);
   const Role& role = charter_.roles.at(rule->role);
   std::string id = WorkSessionId(item, role.name);
@@ -144,6 +144,8 @@ Status Company::Impl::StartWorkSession(const store::WorkItem& item) {
   live->item_id = item.id;
   live->kind = item.kind;
   live->role = role.name;
+  live->model = ModelOf(role);
+  live->probe = probe;
   live->purpose = SessionPurpose::kWork;
   std::optional<std::string> blob;
   if (record.ok()) blob = record->state_blob;
@@ -174,6 +176,9 @@ Status Company::Impl::StartWorkSession(const store::WorkItem& item) {
             config.state_blob =
                 DumpJson({{"item", item.id}, {"worktree", WorktreeToJson(live.worktree)}});
             config.limits.max_steps = role.max_steps;
+            config.pause_on_transient_model_error = true;
+            // Triage ends only through its tool: a text answer is a failure, not a triage.
+            if (item.kind == "issue") config.text_reply = agent::TextReplyPolicy::kFails;
             return config;
           });
   return Status::Ok();
@@ -209,7 +214,10 @@ Status Company::Impl::Launch(LiveSession& live, agent::SessionConfig config) {
   LiveSession* raw = &live;
   std::string id = live.session->id();
   live.session->set_step_callback(
-      [this, raw](const agent::StepReport& step) { OnStep(raw->role, raw->item_id, step); });
+      [this, raw](const agent::StepReport& step) {
+        OnStep(raw->role, raw->item_id, step);
+        OnModelReply(raw->model);
+      });
   // Each piece of the session's work runs on the pool; once the piece in which the
   // session ended has returned, its aftermath (the commit) runs there too, and then
   // the scheduler may destroy it.
@@ -246,6 +254,7 @@ void Company::Impl::OnStartFailed(const std::string& session_id, const Status& s
   auto it = live_.find(session_id);
   if (it == live_.end()) return;
   std::string item = it->second->item_id;
+  OnProbeGone(*it->second);
   live_.erase(it);
   Say("#" + item + ": could not start " + session_id + ": " + status.ToString());
   (void)tracker_.Comment(item, "system", "Blocked: " + status.ToString());
@@ -314,6 +323,10 @@ Status Company::Impl::FinishWork(LiveSession& live, const agent::SessionResult& 
   ASSIGN_OR_RETURN(store::WorkItem item, tracker_.Get(live.item_id));
   if (result.outcome == agent::Outcome::kFailed) {
     if (result.status.code() == StatusCode::kCancelled) return Status::Ok();  // Resumed later.
+    if (result.resumable) {  // The model did not answer: resumed when it does.
+      OnModelDown(live, result.status);
+      return Status::Ok();
+    }
     RETURN_IF_ERROR(
         tracker_.Comment(item.id, "system", "The session failed: " + result.status.ToString())
             .status());

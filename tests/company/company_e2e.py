@@ -13,6 +13,7 @@ request log (a step that was recorded is never asked for again).
 import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -72,13 +73,19 @@ def approve(item, round_=1):
                 call("review", decision="approve", comments="fine"))
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class FakeServer:
-    def __init__(self, directory, turns):
+    def __init__(self, directory, turns, port=0):
         self.scenario = os.path.join(directory, "scenario.json")
         self.log = os.path.join(directory, "requests.jsonl")
         with open(self.scenario, "w") as f:
             json.dump({"name": "company-e2e", "turns": turns}, f)
-        self.proc = subprocess.Popen([FAKE_LLM, "--scenario", self.scenario, "--port", "0",
+        self.proc = subprocess.Popen([FAKE_LLM, "--scenario", self.scenario, "--port", str(port),
                                       "--log", self.log], stdout=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
         assert line.startswith("listening on "), line
@@ -244,6 +251,44 @@ class CompanyTest(unittest.TestCase):
         self.assert_released("v0.1.0")
         merged = [e["item"] for e in self.events("merged")]
         self.assertEqual(len(merged), len(set(merged)))
+
+    def test_an_unreachable_model_is_waited_for_and_the_run_goes_on(self):
+        """No model server at first: the company waits and tries again by itself (status
+        says so, no item waits for a person); once the server is up the run finishes."""
+        port = free_port()
+        model = f"http://127.0.0.1:{port}/v1#fake-model"
+        out = self.mh("new", self.dir, "--brief-text", "A product with tests.", "--model", model,
+                      "--no-run")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        with open(os.path.join(self.dir, "company.toml"), "a") as f:
+            f.write("\n[policy]\nmodel_retry_seconds = 1\n")
+        config = os.path.join(self.root, "config.toml")
+        with open(config, "w") as f:
+            f.write("[llm]\nmax_attempts = 1\n")
+        run = subprocess.Popen([MACROHARD, "run", self.dir, "--config", config],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.time() + 60
+            status = ""
+            while time.time() < deadline and "unreachable since" not in status:
+                time.sleep(0.2)
+                status = self.mh("status", self.dir).stdout
+            self.assertRegex(status, r"model endpoint unreachable since \d\d:\d\d, "
+                                     r"next try in \d+ s \(http://127\.0\.0\.1:\d+/v1#fake-model")
+            self.assertNotIn("blocked", self.states().values())
+            self.server = FakeServer(self.root, opening_turns([]), port=port)
+            stdout, stderr = run.communicate(timeout=120)
+        finally:
+            run.kill()
+            run.wait()
+        self.assertEqual(run.returncode, 0, stdout + stderr)
+        self.assertIn("does not answer", stdout)
+        self.assertIn("answers again", stdout)
+        self.assert_released("v0.1.0")
+        self.assertGreaterEqual(len(self.events("model_unreachable")), 1)
+        self.assertEqual(len(self.events("model_reachable")), 1)
+        self.assertNotIn("unreachable", self.mh("status", self.dir).stdout)
+        self.assert_once_each()
 
     def test_sigkill_mid_run_then_run_finishes_without_repeating_anything(self):
         turns = opening_turns([("Alpha module", "alpha"), ("Beta module", "beta")]) + [
