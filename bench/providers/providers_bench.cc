@@ -121,4 +121,62 @@ BENCHMARK(BM_AnthropicStreamDecode)->Unit(benchmark::kMicrosecond);
 }  // namespace
 }  // namespace mh::llm
 
+// Gemini generateContent (its own block, so the other codecs' blocks merge untouched).
+namespace mh::llm {
+namespace {
+
+void RunGeminiCall(benchmark::State& state, const ModelRequest& request,
+                   const testing::CannedReply& reply) {
+  FakeTransport transport;
+  auto model =
+      MakeModel("gemini/gemini-2.5-flash", transport,
+                MapEnv({{"GEMINI_API_KEY", "AIza-bench-key-123456"}}), PriceTable::WithDefaults());
+  if (!model.ok()) {
+    state.SkipWithError("no model");
+    return;
+  }
+  for (auto _ : state) {
+    transport.Enqueue(reply);
+    CallRecord record;
+    (*model)->Complete(request, std::make_unique<RecordingObserver>(record));
+    if (!record.result || !record.result->ok()) state.SkipWithError("call failed");
+    benchmark::DoNotOptimize(record);
+  }
+}
+
+std::string GeminiStream(int pieces) {
+  std::vector<std::pair<std::string, std::string>> events;
+  for (int i = 0; i < pieces; ++i) {
+    events.push_back(
+        {"",
+         R"({"candidates":[{"content":{"parts":[{"text":"word "}],"role":"model"},"index":0}],"usageMetadata":{"promptTokenCount":9,"totalTokenCount":9},"modelVersion":"gemini-2.5-flash","responseId":"r"})"});
+  }
+  events.push_back(
+      {"",
+       R"({"candidates":[{"content":{"parts":[{"text":"","thoughtSignature":"c2ln"}],"role":"model"},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":9,"candidatesTokenCount":1000,"totalTokenCount":1009},"modelVersion":"gemini-2.5-flash","responseId":"r"})"});
+  return testing::SseBody(events);
+}
+
+void BM_GeminiEncodeLongConversation(benchmark::State& state) {
+  ModelRequest request = Conversation(static_cast<int>(state.range(0)));
+  request.stream = false;
+  RunGeminiCall(
+      state, request,
+      testing::Reply(
+          200, "application/json",
+          R"({"candidates":[{"content":{"parts":[{"text":"ok"}],"role":"model"},"finishReason":"STOP"}]})"));
+}
+BENCHMARK(BM_GeminiEncodeLongConversation)->Arg(10)->Arg(50)->Unit(benchmark::kMicrosecond);
+
+void BM_GeminiStreamDecode(benchmark::State& state) {
+  ModelRequest request;
+  request.messages.push_back(Message::User("hi"));
+  RunGeminiCall(state, request, testing::Reply(200, "text/event-stream", GeminiStream(1000), 512));
+  state.SetItemsProcessed(state.iterations() * 1000);
+}
+BENCHMARK(BM_GeminiStreamDecode)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace mh::llm
+
 BENCHMARK_MAIN();

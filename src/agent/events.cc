@@ -53,6 +53,7 @@ Json MessageToJson(const llm::Message& message) {
       Json item = {{"origin", r.origin}, {"text", r.text}};
       if (!r.signature.empty()) item["signature"] = r.signature;
       if (!r.redacted.empty()) item["redacted"] = r.redacted;
+      if (!r.tool_call_id.empty()) item["tool_call_id"] = r.tool_call_id;
       reasoning.push_back(std::move(item));
     }
     json["reasoning"] = std::move(reasoning);
@@ -82,7 +83,8 @@ Result<llm::Message> MessageFromJson(const Json& json) {
         message.reasoning.push_back({.origin = Field<std::string>(r, "origin", ""),
                                      .text = Field<std::string>(r, "text", ""),
                                      .signature = Field<std::string>(r, "signature", ""),
-                                     .redacted = Field<std::string>(r, "redacted", "")});
+                                     .redacted = Field<std::string>(r, "redacted", ""),
+                                     .tool_call_id = Field<std::string>(r, "tool_call_id", "")});
       }
     }
     message.tool_call_id = Field<std::string>(json, "tool_call_id", "");

@@ -1,6 +1,7 @@
 #include "llm/model_factory.h"
 
 #include "llm/anthropic.h"
+#include "llm/gemini.h"
 #include "llm/openai_chat.h"
 #include "llm/provider_model.h"
 
@@ -17,6 +18,9 @@ Result<std::unique_ptr<Model>> MakeModel(std::string_view name, HttpTransport& t
       break;
     case WireProtocol::kAnthropicMessages:
       codec = NewAnthropicCodec(spec, options.timeouts);
+      break;
+    case WireProtocol::kGeminiGenerateContent:
+      codec = NewGeminiCodec(spec, options.timeouts);
       break;
   }
   ModelLimits limits = WithOverrides(DefaultModelLimits(spec.model), options.limits);

@@ -18,6 +18,8 @@ ModelLimits DefaultModelLimits(std::string_view model_id) {
       {"gpt-4.1", 1'047'576, 32'768},         {"claude-sonnet-4-5", 200'000, 64'000},
       {"claude-opus-4-1", 200'000, 32'000},   {"claude-haiku-4-5", 200'000, 64'000},
       {"deepseek-reasoner", 128'000, 64'000}, {"deepseek-chat", 128'000, 8'000},
+      {"gemini-2.0-flash", 1'048'576, 8'192}, {"gemini-2.5-", 1'048'576, 65'536},
+      {"gemini-3", 1'048'576, 65'536},
   };
   for (const Row& row : kRows) {
     if (model_id.starts_with(row.prefix)) return {row.context_window, row.output_limit};

@@ -9,6 +9,7 @@ namespace mh::llm {
 namespace {
 
 constexpr std::string_view kAnthropicPrefix = "anthropic+";
+constexpr std::string_view kGeminiPrefix = "gemini+";
 constexpr std::string_view kEndpointKeyEnv = "MH_API_KEY";
 
 std::string ValidProviderList() {
@@ -16,7 +17,8 @@ std::string ValidProviderList() {
   for (const ProviderInfo& p : Providers()) out += (out.empty() ? "" : ", ") + std::string(p.name);
   return out +
          "; or an endpoint URL: http(s)://HOST[:PORT]/PATH#MODEL (OpenAI-compatible) or "
-         "anthropic+http(s)://HOST[:PORT]/PATH#MODEL (Anthropic-compatible)";
+         "anthropic+http(s)://HOST[:PORT]/PATH#MODEL (Anthropic-compatible) or "
+         "gemini+http(s)://HOST[:PORT]/PATH#MODEL (Gemini generateContent)";
 }
 
 bool StartsWith(std::string_view s, std::string_view prefix) {
@@ -70,6 +72,10 @@ Result<ModelSpec> ParseEndpoint(std::string_view name, const EnvLookup& env) {
     url.remove_prefix(kAnthropicPrefix.size());
     spec.protocol = WireProtocol::kAnthropicMessages;
     spec.provider = "anthropic-compatible";
+  } else if (StartsWith(url, kGeminiPrefix)) {
+    url.remove_prefix(kGeminiPrefix.size());
+    spec.protocol = WireProtocol::kGeminiGenerateContent;
+    spec.provider = "gemini-compatible";
   }
   size_t hash = url.rfind('#');
   if (hash == std::string_view::npos || hash + 1 == url.size()) {
@@ -107,13 +113,18 @@ EnvLookup ProcessEnv() {
 
 const std::vector<ProviderInfo>& Providers() {
   static const std::vector<ProviderInfo> providers = {
-      {"xai", WireProtocol::kOpenAiChat, "https://api.x.ai/v1", "XAI_API_KEY", true},
-      {"openai", WireProtocol::kOpenAiChat, "https://api.openai.com/v1", "OPENAI_API_KEY", true},
+      {"xai", WireProtocol::kOpenAiChat, "https://api.x.ai/v1", "XAI_API_KEY", "", true},
+      {"openai", WireProtocol::kOpenAiChat, "https://api.openai.com/v1", "OPENAI_API_KEY", "",
+       true},
       {"anthropic", WireProtocol::kAnthropicMessages, "https://api.anthropic.com",
-       "ANTHROPIC_API_KEY", true},
-      {"vllm", WireProtocol::kOpenAiChat, "http://127.0.0.1:8000/v1", "VLLM_API_KEY", false},
-      {"llamacpp", WireProtocol::kOpenAiChat, "http://127.0.0.1:8080/v1", "", false},
-      {"ollama", WireProtocol::kOpenAiChat, "http://127.0.0.1:11434/v1", "", false},
+       "ANTHROPIC_API_KEY", "", true},
+      // Google's SDKs read GEMINI_API_KEY, then GOOGLE_API_KEY.
+      {"gemini", WireProtocol::kGeminiGenerateContent,
+       "https://generativelanguage.googleapis.com/v1beta", "GEMINI_API_KEY", "GOOGLE_API_KEY",
+       true},
+      {"vllm", WireProtocol::kOpenAiChat, "http://127.0.0.1:8000/v1", "VLLM_API_KEY", "", false},
+      {"llamacpp", WireProtocol::kOpenAiChat, "http://127.0.0.1:8080/v1", "", "", false},
+      {"ollama", WireProtocol::kOpenAiChat, "http://127.0.0.1:11434/v1", "", "", false},
   };
   return providers;
 }
@@ -139,7 +150,9 @@ Result<BaseUrlOverrides> LoadBaseUrlOverrides(const ConfigFile& file, const toml
 
 Result<ModelSpec> ParseModelSpec(std::string_view name, const EnvLookup& env,
                                  const BaseUrlOverrides& overrides) {
-  if (IsHttpUrl(name) || StartsWith(name, kAnthropicPrefix)) return ParseEndpoint(name, env);
+  if (IsHttpUrl(name) || StartsWith(name, kAnthropicPrefix) || StartsWith(name, kGeminiPrefix)) {
+    return ParseEndpoint(name, env);
+  }
   size_t slash = name.find('/');
   if (slash == std::string_view::npos) {
     return InvalidArgumentError("model name '" + std::string(name) +
@@ -168,8 +181,14 @@ Result<ModelSpec> ParseModelSpec(std::string_view name, const EnvLookup& env,
   spec.use_max_completion_tokens = provider == "openai";
   ASSIGN_OR_RETURN(spec.base_url, BaseUrlFor(*info, env, overrides));
   spec.api_key = ReadKey(env, info->key_env);
+  if (spec.api_key.empty() && !info->fallback_key_env.empty()) {
+    spec.api_key = ReadKey(env, info->fallback_key_env);
+    if (!spec.api_key.empty()) spec.key_env = std::string(info->fallback_key_env);
+  }
   if (info->key_required && spec.api_key.empty()) {
-    return PermissionDeniedError("set " + spec.key_env + " to use " + spec.name);
+    std::string also =
+        info->fallback_key_env.empty() ? "" : " (or " + std::string(info->fallback_key_env) + ")";
+    return PermissionDeniedError("set " + spec.key_env + also + " to use " + spec.name);
   }
   return spec;
 }

@@ -4,6 +4,7 @@
 //   PROVIDER/MODEL                     xai/grok-4, anthropic/claude-sonnet-4-5, ...
 //   http(s)://HOST[:PORT]/PATH#MODEL   any OpenAI-compatible endpoint (key: MH_API_KEY)
 //   anthropic+http(s)://...#MODEL      any Anthropic-compatible endpoint (key: MH_API_KEY)
+//   gemini+http(s)://...#MODEL         any Gemini generateContent endpoint (key: MH_API_KEY)
 //
 // Base URLs can be overridden per provider by MH_<PROVIDER>_BASE_URL or by config.
 #pragma once
@@ -27,7 +28,7 @@ using EnvLookup = std::function<std::optional<std::string>(std::string_view name
 // The process environment (getenv).
 EnvLookup ProcessEnv();
 
-enum class WireProtocol { kOpenAiChat, kAnthropicMessages };
+enum class WireProtocol { kOpenAiChat, kAnthropicMessages, kGeminiGenerateContent };
 
 // One built-in provider.
 struct ProviderInfo {
@@ -35,6 +36,7 @@ struct ProviderInfo {
   WireProtocol protocol;
   std::string_view default_base_url;  // "https://api.x.ai/v1"
   std::string_view key_env;           // "XAI_API_KEY"; empty: no key.
+  std::string_view fallback_key_env;  // Read when key_env is unset ("GOOGLE_API_KEY").
   bool key_required;
 };
 
@@ -51,7 +53,8 @@ Result<BaseUrlOverrides> LoadBaseUrlOverrides(const ConfigFile& file, const toml
 // A parsed model name. Holds the API key: never log or print one whole.
 struct ModelSpec {
   std::string name;      // As given: "xai/grok-4".
-  std::string provider;  // "xai", ..., or "openai-compatible" / "anthropic-compatible".
+  std::string provider;  // "xai", ..., or "openai-compatible", "anthropic-compatible",
+                         // "gemini-compatible".
   WireProtocol protocol = WireProtocol::kOpenAiChat;
   std::string base_url;  // Without a trailing slash.
   std::string model;     // The model id sent to the provider: "grok-4".

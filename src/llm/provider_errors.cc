@@ -30,6 +30,9 @@ std::string KeyHint(const ModelSpec& spec) {
 
 bool IsBillingError(int status, const std::optional<ProviderError>& error) {
   if (status != 429 || !error) return false;
+  // Gemini words its per-minute limits "exceeded your current quota ... plan and billing"
+  // too; they pass (RetryInfo says when), so RESOURCE_EXHAUSTED stays retryable.
+  if (error->type == "RESOURCE_EXHAUSTED") return false;
   return Lower(error->type).find("quota") != std::string::npos ||
          Lower(error->message).find("check your plan and billing") != std::string::npos;
 }
@@ -127,7 +130,10 @@ Status StreamErrorStatus(const ModelSpec& spec, const ProviderError& error) {
   bool transient =
       type.find("overloaded") != std::string::npos ||
       type.find("rate_limit") != std::string::npos || type.find("api_error") != std::string::npos ||
-      type.find("server") != std::string::npos || type.find("timeout") != std::string::npos;
+      type.find("server") != std::string::npos || type.find("timeout") != std::string::npos ||
+      // Gemini's google.rpc statuses.
+      type == "unavailable" || type == "resource_exhausted" || type == "internal" ||
+      type == "deadline_exceeded";
   std::string text = spec.provider + ": " + Describe(error, spec.api_key);
   return Status(transient ? StatusCode::kUnavailable : StatusCode::kInvalidArgument, text);
 }

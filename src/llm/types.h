@@ -68,12 +68,18 @@ void ParseToolArguments(ToolCall& call);
 // signatures back before tool_use). `origin` names the wire form it came in, so a codec
 // passes back only what it understands:
 //   "reasoning_content", "reasoning"  Chat Completions message fields;
-//   "anthropic"                       an Anthropic thinking or redacted_thinking block.
+//   "anthropic"                       an Anthropic thinking or redacted_thinking block;
+//   "gemini"                          a Gemini thought part (`thought: true`): `text` its
+//                                     summary, `signature` its thoughtSignature if any;
+//   "gemini-signature"                a Gemini thoughtSignature that came on an answer
+//                                     part: the functionCall of `tool_call_id`, or the
+//                                     text when `tool_call_id` is empty.
 struct Reasoning {
   std::string origin;
-  std::string text;       // Readable reasoning; empty for a redacted block.
-  std::string signature;  // Anthropic's signature of the thinking block, verbatim.
-  std::string redacted;   // Anthropic redacted_thinking `data`, verbatim; empty otherwise.
+  std::string text;          // Readable reasoning; empty for a redacted block.
+  std::string signature;     // Anthropic's or Gemini's signature, verbatim.
+  std::string redacted;      // Anthropic redacted_thinking `data`, verbatim; empty otherwise.
+  std::string tool_call_id;  // "gemini-signature": the call the signature belongs to.
 
   friend bool operator==(const Reasoning&, const Reasoning&) = default;
 };

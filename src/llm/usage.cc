@@ -79,6 +79,20 @@ Usage FromInputOutput(const Json& u) {
   return out;
 }
 
+// Gemini usageMetadata: promptTokenCount includes the cached content
+// (cachedContentTokenCount); candidatesTokenCount is the visible output and
+// thoughtsTokenCount the reasoning apart from it; toolUsePromptTokenCount is input too
+// (totalTokenCount is the sum of prompt, candidates, thoughts and tool-use prompt).
+Usage FromGemini(const Json& u) {
+  Usage out;
+  out.cache_read_tokens = Int(u, "cachedContentTokenCount");
+  out.input_tokens =
+      Minus(Int(u, "promptTokenCount"), out.cache_read_tokens) + Int(u, "toolUsePromptTokenCount");
+  out.output_tokens = Int(u, "candidatesTokenCount");
+  out.reasoning_tokens = Int(u, "thoughtsTokenCount");
+  return out;
+}
+
 // Macrohard's own form (events): every field already means what types.h says.
 Usage FromNative(const Json& u) {
   Usage out;
@@ -147,6 +161,10 @@ Usage UsageFromProviderJson(const Json& usage, ReasoningCount count) {
   if (Has(usage, "prompt_tokens") || Has(usage, "completion_tokens")) {
     return FromChat(usage, count);
   }
+  if (Has(usage, "promptTokenCount") || Has(usage, "candidatesTokenCount") ||
+      Has(usage, "totalTokenCount")) {
+    return FromGemini(usage);
+  }
   if (Has(usage, "cache_read_tokens") || Has(usage, "cache_write_tokens") ||
       Has(usage, "reasoning_tokens")) {
     return FromNative(usage);
@@ -170,6 +188,8 @@ PriceTable PriceTable::WithDefaults() {
       {"anthropic/claude-sonnet-4-5", 3.00, 15.00, 0.30, 3.75},
       {"anthropic/claude-opus-4-1", 15.00, 75.00, 1.50, 18.75},
       {"anthropic/claude-haiku-4-5", 1.00, 5.00, 0.10, 1.25},
+      {"gemini/gemini-2.5-pro", 1.25, 10.00, 0.125, 0},  // Prompts up to 200k tokens.
+      {"gemini/gemini-2.5-flash", 0.30, 2.50, 0.03, 0},
   };
   PriceTable table;
   for (const Row& row : kRows) {

@@ -40,7 +40,9 @@ enum class ReasoningCount {
 // reasoning_tokens, DeepSeek's prompt_cache_hit_tokens, OpenRouter's cache_write_tokens),
 // Anthropic Messages (input_tokens without cache, cache_read_input_tokens,
 // cache_creation_input_tokens, output_tokens_details.thinking_tokens) and Responses
-// (input_tokens with input_tokens_details.cached_tokens inside). Also the native form
+// (input_tokens with input_tokens_details.cached_tokens inside) and Gemini usageMetadata
+// (promptTokenCount with cachedContentTokenCount inside, thoughtsTokenCount apart from
+// candidatesTokenCount). Also the native form
 // itself (events, replayed trajectories). Missing or malformed fields count 0; never throws.
 Usage UsageFromProviderJson(const Json& usage, ReasoningCount count = ReasoningCount::kAuto);
 

@@ -55,6 +55,25 @@ HttpResponse RenderModel(Protocol protocol, bool stream, const Reply& reply, Fau
   return r;
 }
 
+// A Gemini model route: POST /v1beta/models/{model}:generateContent or
+// :streamGenerateContent (also under /v1 and without a version). Sets the model and
+// whether the client streams; false for any other path.
+bool GeminiRoute(const std::string& path, std::string& model, bool& stream) {
+  std::string_view p = path;
+  for (std::string_view prefix : {"/v1beta/models/", "/v1/models/", "/models/"}) {
+    if (!p.starts_with(prefix)) continue;
+    std::string_view rest = p.substr(prefix.size());
+    size_t colon = rest.rfind(':');
+    if (colon == std::string_view::npos || colon == 0) return false;
+    std::string_view method = rest.substr(colon + 1);
+    if (method != "generateContent" && method != "streamGenerateContent") return false;
+    model = std::string(rest.substr(0, colon));
+    stream = method == "streamGenerateContent";
+    return true;
+  }
+  return false;
+}
+
 Json ModelList(const Scenario& scenario) {
   Json data = Json::array();
   for (const std::string& m : scenario.models) {
@@ -98,11 +117,15 @@ Decision FakeLlmHandler::Handle(const HttpRequest& request) {
   const std::string& m = request.method;
   const std::string& path = request.path;
   bool get = m == "GET" || m == "HEAD";
+  std::string gemini_model;
+  bool gemini_stream = false;
   Decision d;
   if (m == "POST" && PathIs(path, {"/v1/chat/completions", "/chat/completions"})) {
     d = HandleModel(Protocol::kChat, request, record);
   } else if (m == "POST" && PathIs(path, {"/v1/responses", "/responses"})) {
     d = HandleModel(Protocol::kResponses, request, record);
+  } else if (m == "POST" && GeminiRoute(path, gemini_model, gemini_stream)) {
+    d = HandleModel(Protocol::kGemini, request, record);
   } else if (m == "POST" && path == "/v1/messages") {
     d = HandleModel(Protocol::kAnthropic, request, record);
   } else if (m == "POST" && path == "/v1/messages/count_tokens") {
@@ -133,6 +156,13 @@ Decision FakeLlmHandler::HandleModel(Protocol protocol, const HttpRequest& reque
   if (!body.ok()) return fail(400, "request body is not JSON: " + body.error().message());
   Result<LlmRequest> parsed = ReadLlmRequest(protocol, *body, request.body.size());
   if (!parsed.ok()) return fail(400, parsed.error().message());
+  if (protocol == Protocol::kGemini) {
+    GeminiRoute(request.path, parsed->model, parsed->stream);
+    if (parsed->stream && request.target.find("alt=sse") == std::string::npos) {
+      return fail(400, "mh-fake-llm streams Gemini replies as SSE only: add ?alt=sse");
+    }
+    record["thought_signatures"] = parsed->thought_signatures;
+  }
   const LlmRequest& req = *parsed;
   if (scenario_.require_reasoning_back && req.turn_without_reasoning >= 0 &&
       protocol != Protocol::kResponses) {
@@ -140,6 +170,13 @@ Decision FakeLlmHandler::HandleModel(Protocol protocol, const HttpRequest& reque
     std::string message =
         protocol == Protocol::kChat
             ? "The reasoning_content in the thinking mode must be passed back to the API."
+        : protocol == Protocol::kGemini
+            ? "Function call is missing a thought_signature in functionCall parts. This is "
+              "required for tools to work correctly, and missing thought_signature may lead "
+              "to degraded model performance. Additional data, content " +
+                  std::to_string(req.turn_without_reasoning) +
+                  ". Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures "
+                  "for more details."
             : "messages." + std::to_string(req.turn_without_reasoning) +
                   ".content.0.type: Expected `thinking` or `redacted_thinking`, but found a "
                   "different block. When `thinking` is enabled, an assistant message with "
@@ -194,6 +231,7 @@ Decision FakeLlmHandler::Answer(Protocol protocol, const LlmRequest& request, si
     return d;
   }
   bool anthropic = protocol == Protocol::kAnthropic;
+  bool gemini = protocol == Protocol::kGemini;
   bool malformed = fault != nullptr && fault->kind == FaultKind::kMalformedToolJson;
   Reply reply;
   reply.id = protocol == Protocol::kChat ? "chatcmpl-" + ids_.Next("x").substr(2)
@@ -210,7 +248,8 @@ Decision FakeLlmHandler::Answer(Protocol protocol, const LlmRequest& request, si
   size_t reply_chars = turn.text.size();
   for (const ToolCallSpec& spec : turn.tool_calls) {
     ReplyToolCall call;
-    call.call_id = ids_.Next(anthropic ? "toolu" : "call");
+    // Gemini 2.5 sends calls without an id: results find them by name.
+    call.call_id = gemini ? "" : ids_.Next(anthropic ? "toolu" : "call");
     call.item_id = ids_.Next("fc");
     call.name = spec.name;
     call.arguments = DumpJson(spec.arguments);

@@ -136,6 +136,65 @@ void ReadAnthropic(const Json& body, LlmRequest& r) {
   }
 }
 
+// Gemini: functionCall / functionResponse parts read as text too, so `contains` can match
+// a tool's name or result.
+std::string GeminiPartsText(const Json& parts) {
+  std::string out;
+  if (!parts.is_array()) return out;
+  for (const Json& part : parts) {
+    if (!part.is_object()) continue;
+    auto thought = part.find("thought");
+    if (thought != part.end() && thought->is_boolean() && thought->get<bool>()) continue;
+    out += GetString(part, "text");
+    for (const char* key : {"functionCall", "functionResponse"}) {
+      if (auto it = part.find(key); it != part.end()) out += it->dump();
+    }
+  }
+  return out;
+}
+
+void ReadGemini(const Json& body, LlmRequest& r) {
+  if (auto system = body.find("systemInstruction"); system != body.end() && system->is_object()) {
+    if (auto parts = system->find("parts"); parts != system->end()) {
+      Append(r, GeminiPartsText(*parts));
+    }
+  }
+  if (auto tools = body.find("tools"); tools != body.end() && tools->is_array()) {
+    for (const Json& t : *tools) {
+      auto decls = t.is_object() ? t.find("functionDeclarations") : t.end();
+      if (!t.is_object() || decls == t.end() || !decls->is_array()) continue;
+      for (const Json& d : *decls) {
+        if (d.is_object() && IsString(d, "name")) r.tools.push_back(GetString(d, "name"));
+      }
+    }
+  }
+  auto contents = body.find("contents");
+  if (contents == body.end() || !contents->is_array()) return;
+  for (const Json& c : *contents) {
+    if (!c.is_object()) continue;
+    ++r.messages;
+    auto parts = c.find("parts");
+    if (parts == c.end() || !parts->is_array()) continue;
+    bool first_call = true;
+    for (const Json& part : *parts) {
+      if (!part.is_object()) continue;
+      std::string signature = GetString(part, "thoughtSignature");
+      if (!signature.empty()) r.thought_signatures.push_back(signature);
+      if (part.contains("functionResponse")) ++r.tool_results;
+      // Gemini 3 wants the signature on the first functionCall part of a model turn.
+      if (part.contains("functionCall") && first_call) {
+        first_call = false;
+        if (signature.empty() && r.turn_without_reasoning < 0) {
+          r.turn_without_reasoning = r.messages - 1;
+        }
+      }
+    }
+    std::string text = GeminiPartsText(*parts);
+    Append(r, text);
+    r.last_text = text;
+  }
+}
+
 }  // namespace
 
 Result<LlmRequest> ReadLlmRequest(Protocol protocol, const Json& body, size_t bytes) {
@@ -159,6 +218,9 @@ Result<LlmRequest> ReadLlmRequest(Protocol protocol, const Json& body, size_t by
       break;
     case Protocol::kAnthropic:
       ReadAnthropic(body, r);
+      break;
+    case Protocol::kGemini:
+      ReadGemini(body, r);
       break;
   }
   return r;

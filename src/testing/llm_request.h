@@ -29,9 +29,12 @@ struct LlmRequest {
   // reasoning_content; Anthropic: not led by a signed thinking block), as its index among
   // the messages; -1 when every such turn has it.
   int turn_without_reasoning = -1;
+  // Gemini: the thoughtSignatures the client passed back, in the order of its parts.
+  std::vector<std::string> thought_signatures;
 };
 
-// Reads the facts of `body`. Lenient: fields of unexpected types are skipped, as the point
+// Reads the facts of `body`. Gemini bodies name neither model nor streaming (the URL
+// does): the caller sets those. Lenient: fields of unexpected types are skipped, as the point
 // is to answer whatever a client sends. Errors: kInvalidArgument when `body` is not an
 // object.
 Result<LlmRequest> ReadLlmRequest(Protocol protocol, const Json& body, size_t bytes);

@@ -95,11 +95,13 @@ Result<TurnMatch> ParseWhen(const Json& json, const std::string& where) {
   std::optional<std::string> protocol;
   RETURN_IF_ERROR(r.OptString("protocol", protocol));
   if (protocol) {
-    for (Protocol p : {Protocol::kChat, Protocol::kResponses, Protocol::kAnthropic}) {
+    for (Protocol p :
+         {Protocol::kChat, Protocol::kResponses, Protocol::kAnthropic, Protocol::kGemini}) {
       if (*protocol == ProtocolName(p)) m.protocol = p;
     }
     if (!m.protocol) {
-      return r.Error("protocol '" + *protocol + "' is not one of chat, responses, anthropic");
+      return r.Error("protocol '" + *protocol +
+                     "' is not one of chat, responses, anthropic, gemini");
     }
   }
   return m;
@@ -255,6 +257,8 @@ std::string_view ProtocolName(Protocol protocol) {
       return "responses";
     case Protocol::kAnthropic:
       return "anthropic";
+    case Protocol::kGemini:
+      return "gemini";
   }
   return "chat";
 }

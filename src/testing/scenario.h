@@ -13,8 +13,9 @@
 
 namespace mh::testing {
 
-enum class Protocol { kChat, kResponses, kAnthropic };
-std::string_view ProtocolName(Protocol protocol);  // "chat", "responses", "anthropic".
+enum class Protocol { kChat, kResponses, kAnthropic, kGemini };
+// "chat", "responses", "anthropic", "gemini".
+std::string_view ProtocolName(Protocol protocol);
 
 // Conditions on a request; an unset field always holds.
 struct TurnMatch {

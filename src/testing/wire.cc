@@ -84,6 +84,8 @@ std::vector<std::string> StreamEvents(Protocol protocol, const Reply& reply) {
       return ResponsesStreamEvents(reply);
     case Protocol::kAnthropic:
       return AnthropicStreamEvents(reply);
+    case Protocol::kGemini:
+      return GeminiStreamEvents(reply);
   }
   return {};
 }
@@ -96,6 +98,8 @@ std::string ReplyBody(Protocol protocol, const Reply& reply) {
       return ResponsesBody(reply);
     case Protocol::kAnthropic:
       return AnthropicBody(reply);
+    case Protocol::kGemini:
+      return GeminiBody(reply);
   }
   return {};
 }
@@ -106,6 +110,7 @@ std::string FakeThinkingSignature(std::string_view text) {
 
 std::string ErrorBody(Protocol protocol, int status, std::string_view message,
                       std::string_view type, std::string_view metadata_raw) {
+  if (protocol == Protocol::kGemini) return GeminiErrorBody(status, message, type);
   if (protocol == Protocol::kAnthropic) {
     return DumpJson({{"type", "error"}, {"error", {{"type", type}, {"message", message}}}});
   }
@@ -120,6 +125,7 @@ std::string ErrorBody(Protocol protocol, int status, std::string_view message,
 }
 
 std::string ErrorBody(Protocol protocol, int status, std::string_view message) {
+  if (protocol == Protocol::kGemini) return GeminiErrorBody(status, message, "");
   if (protocol == Protocol::kAnthropic) {
     return DumpJson({{"type", "error"},
                      {"error", {{"type", AnthropicErrorType(status)}, {"message", message}}}});

@@ -50,11 +50,11 @@ std::string SseEvent(std::string_view event, const Json& data);
 std::vector<std::string> StreamEvents(Protocol protocol, const Reply& reply);
 std::string ReplyBody(Protocol protocol, const Reply& reply);
 // The protocol's error body for an HTTP `status` (OpenAI {"error":{...}}, Anthropic
-// {"type":"error","error":{...}}).
+// {"type":"error","error":{...}}, Gemini {"error":{"code","message","status"}}).
 std::string ErrorBody(Protocol protocol, int status, std::string_view message);
 // The same with a provider's own error type (OpenAI `type` and `code`, Anthropic
-// `error.type`) and, when `metadata_raw` is not empty, OpenRouter's upstream reason in
-// error.metadata.raw.
+// `error.type`, Gemini `error.status`) and, when `metadata_raw` is not empty, OpenRouter's upstream
+// reason in error.metadata.raw.
 std::string ErrorBody(Protocol protocol, int status, std::string_view message,
                       std::string_view type, std::string_view metadata_raw);
 // The signature the fake server puts on a thinking block of `text`.
@@ -67,5 +67,15 @@ std::vector<std::string> ResponsesStreamEvents(const Reply& reply);
 std::string ResponsesBody(const Reply& reply);
 std::vector<std::string> AnthropicStreamEvents(const Reply& reply);
 std::string AnthropicBody(const Reply& reply);
+// Gemini (wire_gemini.cc): calls come without an id when `call_id` is empty, as older
+// models send them; the first call (else the text) carries FakeThoughtSignature.
+std::vector<std::string> GeminiStreamEvents(const Reply& reply);
+std::string GeminiBody(const Reply& reply);
+// {"error": {"code", "message", "status"}}; `rpc_status` empty: the google.rpc status for
+// the HTTP status (429 RESOURCE_EXHAUSTED, with a RetryInfo detail).
+std::string GeminiErrorBody(int status, std::string_view message, std::string_view rpc_status);
+std::string GeminiErrorStatus(int status);
+// The thoughtSignature the fake server puts on a Gemini reply.
+std::string FakeThoughtSignature(const Reply& reply);
 
 }  // namespace mh::testing
