@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <thread>
 #include <fstream>
 
 #include "sandbox/sandbox.h"
@@ -170,6 +171,24 @@ TEST_F(WorkspaceDiskTest, RemoveLeavesNothingMountedOrOnDisk) {
   EXPECT_TRUE(MountsUnder(dir_.path()).empty());
   EXPECT_EQ(LoopDevicesUnder(dir_.path()), 0);
   EXPECT_TRUE(manager_->Remove(ws_).ok());  // Gone already: fine.
+}
+
+// The private mount namespace a sandboxed command starts in copies every workspace's disk;
+// bwrap leaves it for its own (whose old root it detaches), so nothing keeps the copy:
+// removing another workspace while the command runs frees that disk and loop device.
+TEST_F(WorkspaceDiskTest, RemoveFreesTheDiskWhileAnotherWorkspaceRunsACommand) {
+  Result<Worktree> other = manager_->Add("s2", "agent/s2", "main");
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  ASSERT_EQ(LoopDevicesUnder(dir_.path()), 2);
+  fs::path started = fs::path(ws_.path) / "started";
+  std::thread command([&] { Agent("touch started; sleep 6"); });
+  for (int i = 0; i < 200 && !fs::exists(started); ++i) usleep(50'000);
+  ASSERT_TRUE(fs::exists(started));
+  ASSERT_TRUE(manager_->Remove(*other).ok());
+  int loops = LoopDevicesUnder(dir_.path());
+  command.join();
+  EXPECT_EQ(loops, 1) << "s2's loop device outlived its Remove while s1 ran a command";
+  EXPECT_FALSE(fs::exists(Image("s2")));
 }
 
 TEST_F(WorkspaceDiskTest, ADiskUnmountedByACrashIsMountedAgainByOpen) {
