@@ -1,6 +1,7 @@
 #include "llm/model_factory.h"
 
 #include "llm/anthropic.h"
+#include "llm/ollama.h"
 #include "llm/openai_chat.h"
 #include "llm/provider_model.h"
 
@@ -10,6 +11,7 @@ Result<std::unique_ptr<Model>> MakeModel(std::string_view name, HttpTransport& t
                                          const EnvLookup& env, const PriceTable& prices,
                                          ModelOptions options) {
   ASSIGN_OR_RETURN(ModelSpec spec, ParseModelSpec(name, env, options.base_urls));
+  ModelLimits limits = WithOverrides(DefaultModelLimits(spec.model), options.limits);
   std::unique_ptr<ProtocolCodec> codec;
   switch (spec.protocol) {
     case WireProtocol::kOpenAiChat:
@@ -18,8 +20,10 @@ Result<std::unique_ptr<Model>> MakeModel(std::string_view name, HttpTransport& t
     case WireProtocol::kAnthropicMessages:
       codec = NewAnthropicCodec(spec, options.timeouts);
       break;
+    case WireProtocol::kOllamaChat:
+      codec = NewOllamaCodec(spec, options.timeouts, limits);
+      break;
   }
-  ModelLimits limits = WithOverrides(DefaultModelLimits(spec.model), options.limits);
   return std::unique_ptr<Model>(std::make_unique<ProviderModel>(
       std::move(spec), std::move(codec), transport, prices, std::move(options.meter), limits));
 }
