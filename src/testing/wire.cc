@@ -84,6 +84,8 @@ std::vector<std::string> StreamEvents(Protocol protocol, const Reply& reply) {
       return ResponsesStreamEvents(reply);
     case Protocol::kAnthropic:
       return AnthropicStreamEvents(reply);
+    case Protocol::kOllama:
+      return OllamaStreamLines(reply);
   }
   return {};
 }
@@ -96,6 +98,8 @@ std::string ReplyBody(Protocol protocol, const Reply& reply) {
       return ResponsesBody(reply);
     case Protocol::kAnthropic:
       return AnthropicBody(reply);
+    case Protocol::kOllama:
+      return OllamaBody(reply);
   }
   return {};
 }
@@ -106,6 +110,7 @@ std::string FakeThinkingSignature(std::string_view text) {
 
 std::string ErrorBody(Protocol protocol, int status, std::string_view message,
                       std::string_view type, std::string_view metadata_raw) {
+  if (protocol == Protocol::kOllama) return DumpJson({{"error", message}});
   if (protocol == Protocol::kAnthropic) {
     return DumpJson({{"type", "error"}, {"error", {{"type", type}, {"message", message}}}});
   }
@@ -120,6 +125,7 @@ std::string ErrorBody(Protocol protocol, int status, std::string_view message,
 }
 
 std::string ErrorBody(Protocol protocol, int status, std::string_view message) {
+  if (protocol == Protocol::kOllama) return DumpJson({{"error", message}});  // Ollama's shape.
   if (protocol == Protocol::kAnthropic) {
     return DumpJson({{"type", "error"},
                      {"error", {{"type", AnthropicErrorType(status)}, {"message", message}}}});
