@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "llm/fake_transport.h"
 #include "llm/model_factory.h"
 #include "llm/ndjson.h"
@@ -409,6 +412,62 @@ TEST(PromptCheck, AReplyToACutPromptCarriesTheWarning) {
   Played ok = Play(testing::Reply(200, "application/x-ndjson", whole), request);
   ASSERT_TRUE(ok.record.result->ok());
   EXPECT_TRUE((*ok.record.result)->prompt_cut_warning.empty());
+}
+
+// Bodies published by Ollama (tests/provider_bodies, provenance in its README).
+std::string ReadBody(const std::string& name) {
+  std::ifstream in(std::string(MH_PROVIDER_BODIES_DIR) + "/" + name, std::ios::binary);
+  EXPECT_TRUE(in.good()) << name;
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(OllamaBodies, DocumentedToolCallHasArgumentsAsAnObjectAndNoId) {
+  Played p = Play(testing::Reply(200, "application/json; charset=utf-8",
+                                 ReadBody("ollama_chat_tool_call.json")),
+                  Streamed(false));
+  ASSERT_TRUE(p.record.result->ok()) << p.record.result->status().ToString();
+  const ModelResponse& r = **p.record.result;
+  EXPECT_EQ(r.stop_reason, StopReason::kToolUse);
+  ASSERT_EQ(r.message.tool_calls.size(), 1u);
+  const ToolCall& call = r.message.tool_calls[0];
+  EXPECT_EQ(call.name, "get_current_weather");
+  EXPECT_TRUE(call.arguments_ok());
+  EXPECT_EQ(call.arguments, Json({{"format", "celsius"}, {"location", "Paris, FR"}}));
+  EXPECT_FALSE(call.id.empty());
+  EXPECT_EQ(r.usage, (Usage{.input_tokens = 122, .output_tokens = 33}));
+  EXPECT_EQ(r.model, "llama3.2");
+  // Sent back: arguments as the same object, and the result names its tool.
+  ModelRequest next = Streamed(false);
+  next.messages.push_back(Message::User("weather?"));
+  next.messages.push_back(r.message);
+  next.messages.push_back(Message::ToolResult(call.id, "22C"));
+  Json body = EncodeBody(next);
+  EXPECT_EQ(body["messages"][1]["tool_calls"][0]["function"]["arguments"], call.arguments);
+  EXPECT_EQ(body["messages"][2]["tool_name"], "get_current_weather");
+}
+
+TEST(OllamaBodies, DocumentedStreamEndsWithTheCountsAndNoDoneReason) {
+  Played p =
+      Play(testing::Reply(200, "application/x-ndjson", ReadBody("ollama_chat_stream.ndjson"), 9),
+           Streamed());
+  ASSERT_TRUE(p.record.result->ok()) << p.record.result->status().ToString();
+  const ModelResponse& r = **p.record.result;
+  EXPECT_EQ(r.message.Text(), "The");
+  EXPECT_EQ(r.stop_reason, StopReason::kEndTurn);
+  EXPECT_EQ(r.usage, (Usage{.input_tokens = 26, .output_tokens = 282}));
+}
+
+TEST(OllamaBodies, DocumentedErrorMidStreamIsTheError) {
+  Played p =
+      Play(testing::Reply(200, "application/x-ndjson", ReadBody("ollama_stream_error.ndjson")),
+           Streamed());
+  ASSERT_FALSE(p.record.result->ok());
+  EXPECT_EQ(p.record.result->error().code(), StatusCode::kUnavailable);
+  EXPECT_NE(
+      p.record.result->error().message().find("an error was encountered while running the model"),
+      std::string::npos);
 }
 
 }  // namespace
