@@ -179,4 +179,43 @@ BENCHMARK(BM_GeminiStreamDecode)->Unit(benchmark::kMicrosecond);
 }  // namespace
 }  // namespace mh::llm
 
+// Ollama's native API: JSON objects in, NDJSON lines out.
+namespace mh::llm {
+namespace {
+
+std::string OllamaStream(int pieces) {
+  std::string out;
+  for (int i = 0; i < pieces; ++i) {
+    out +=
+        R"({"model":"qwen3","created_at":"2025-08-01T10:00:00Z","message":{"role":"assistant","content":"word "},"done":false})";
+    out += "\n";
+  }
+  out +=
+      R"({"model":"qwen3","created_at":"2025-08-01T10:00:00Z","message":{"role":"assistant","content":""},"done":true,"done_reason":"stop","prompt_eval_count":26,"eval_count":1000})";
+  out += "\n";
+  return out;
+}
+
+void BM_OllamaEncodeLongConversation(benchmark::State& state) {
+  ModelRequest request = Conversation(static_cast<int>(state.range(0)));
+  request.stream = false;
+  RunCall(state, "ollama/qwen3", request,
+          testing::Reply(200, "application/json",
+                         R"({"message":{"role":"assistant","content":"ok"},"done":true})"));
+}
+BENCHMARK(BM_OllamaEncodeLongConversation)->Arg(10)->Arg(50)->Unit(benchmark::kMicrosecond);
+
+// 1000 text lines in 512-byte network pieces.
+void BM_OllamaStreamDecode(benchmark::State& state) {
+  ModelRequest request;
+  request.messages.push_back(Message::User("hi"));
+  RunCall(state, "ollama/qwen3", request,
+          testing::Reply(200, "application/x-ndjson", OllamaStream(1000), 512));
+  state.SetItemsProcessed(state.iterations() * 1000);
+}
+BENCHMARK(BM_OllamaStreamDecode)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace mh::llm
+
 BENCHMARK_MAIN();

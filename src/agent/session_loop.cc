@@ -3,6 +3,7 @@
 
 #include "agent/events.h"
 #include "agent/session_impl.h"
+#include "base/log.h"
 #include "base/secrets.h"
 
 namespace mh::agent {
@@ -161,6 +162,11 @@ void Session::Impl::OnReply(Result<llm::ModelResponse> reply, milliseconds durat
                   {"priced", r.priced},
                   {"model", r.model},
                   {"duration_ms", duration.count()}};
+  if (!r.prompt_cut_warning.empty()) {
+    // The reply looks whole but the server may have read only part of the prompt.
+    payload["warning"] = r.prompt_cut_warning;
+    spdlog::warn("session {}: model {}: {}", config_.id, r.model, r.prompt_cut_warning);
+  }
   if (Status s = Append(events::kModelReply, payload); !s.ok()) {
     result_.outcome = Outcome::kFailed;
     result_.status = s.WithContext("recording the model reply");

@@ -114,6 +114,9 @@ int RunChat(const ChatFlags& flags) {
     }
     if (!observer.printed()) std::printf("%s", reply->message.Text().c_str());
     if (observer.printed() || !reply->message.Text().empty()) std::printf("\n");
+    if (!reply->prompt_cut_warning.empty()) {
+      std::fprintf(stderr, "macrohard chat: warning: %s\n", reply->prompt_cut_warning.c_str());
+    }
     if (reply->truncated()) {  // Its tool calls may be cut too: none is run.
       ReportCut(*reply);
       std::fprintf(stderr, "%s\n", FormatUsageLine(*runtime.meter()).c_str());

@@ -22,6 +22,9 @@ class BlockingObserver final : public CompletionObserver {
   void OnTextDelta(std::string_view text) override {
     if (inner_ != nullptr) inner_->OnTextDelta(text);
   }
+  void OnReasoningDelta(std::string_view text) override {
+    if (inner_ != nullptr) inner_->OnReasoningDelta(text);
+  }
   void OnToolCallStarted(const ToolCall& call) override {
     if (inner_ != nullptr) inner_->OnToolCallStarted(call);
   }

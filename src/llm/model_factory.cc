@@ -2,6 +2,7 @@
 
 #include "llm/anthropic.h"
 #include "llm/gemini.h"
+#include "llm/ollama.h"
 #include "llm/openai_chat.h"
 #include "llm/provider_model.h"
 
@@ -11,6 +12,7 @@ Result<std::unique_ptr<Model>> MakeModel(std::string_view name, HttpTransport& t
                                          const EnvLookup& env, const PriceTable& prices,
                                          ModelOptions options) {
   ASSIGN_OR_RETURN(ModelSpec spec, ParseModelSpec(name, env, options.base_urls));
+  ModelLimits limits = WithOverrides(DefaultModelLimits(spec.model), options.limits);
   std::unique_ptr<ProtocolCodec> codec;
   switch (spec.protocol) {
     case WireProtocol::kOpenAiChat:
@@ -22,8 +24,10 @@ Result<std::unique_ptr<Model>> MakeModel(std::string_view name, HttpTransport& t
     case WireProtocol::kGeminiGenerateContent:
       codec = NewGeminiCodec(spec, options.timeouts);
       break;
+    case WireProtocol::kOllamaChat:
+      codec = NewOllamaCodec(spec, options.timeouts, limits);
+      break;
   }
-  ModelLimits limits = WithOverrides(DefaultModelLimits(spec.model), options.limits);
   return std::unique_ptr<Model>(std::make_unique<ProviderModel>(
       std::move(spec), std::move(codec), transport, prices, std::move(options.meter), limits));
 }

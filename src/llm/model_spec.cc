@@ -10,15 +10,17 @@ namespace {
 
 constexpr std::string_view kAnthropicPrefix = "anthropic+";
 constexpr std::string_view kGeminiPrefix = "gemini+";
+constexpr std::string_view kOllamaPrefix = "ollama+";
 constexpr std::string_view kEndpointKeyEnv = "MH_API_KEY";
 
 std::string ValidProviderList() {
   std::string out;
   for (const ProviderInfo& p : Providers()) out += (out.empty() ? "" : ", ") + std::string(p.name);
   return out +
-         "; or an endpoint URL: http(s)://HOST[:PORT]/PATH#MODEL (OpenAI-compatible) or "
-         "anthropic+http(s)://HOST[:PORT]/PATH#MODEL (Anthropic-compatible) or "
-         "gemini+http(s)://HOST[:PORT]/PATH#MODEL (Gemini generateContent)";
+         "; or an endpoint URL: http(s)://HOST[:PORT]/PATH#MODEL (OpenAI-compatible), "
+         "anthropic+http(s)://HOST[:PORT]/PATH#MODEL (Anthropic-compatible), "
+         "gemini+http(s)://HOST[:PORT]/PATH#MODEL (Gemini generateContent) or "
+         "ollama+http(s)://HOST[:PORT]#MODEL (Ollama's native API)";
 }
 
 bool StartsWith(std::string_view s, std::string_view prefix) {
@@ -46,6 +48,41 @@ Result<std::string> NormalizeBaseUrl(std::string_view url, std::string_view what
   }
   while (!url.empty() && url.back() == '/') url.remove_suffix(1);
   return std::string(url);
+}
+
+// An Ollama server's root: users of its OpenAI-compatible endpoint give .../v1, and the
+// native API's paths are /api/...; either suffix is dropped.
+std::string OllamaRoot(std::string url) {
+  for (std::string_view suffix : {"/v1", "/api"}) {
+    if (url.size() > suffix.size() && url.ends_with(suffix)) {
+      url.resize(url.size() - suffix.size());
+      break;
+    }
+  }
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+// OLLAMA_HOST as Ollama's clients read it: "HOST", "HOST:PORT" or a URL. Without a scheme
+// the URL is http and the port 11434; "0.0.0.0" (a server's bind address) means this host.
+Result<std::string> OllamaHostUrl(std::string_view value) {
+  std::string url(value);
+  if (!IsHttpUrl(url)) {
+    std::string_view hostport = value;
+    if (hostport.starts_with("0.0.0.0")) {
+      url = "127.0.0.1" + std::string(hostport.substr(7));
+      hostport = url;
+    }
+    std::string host(hostport);
+    size_t slash = host.find('/');
+    std::string path = slash == std::string::npos ? "" : host.substr(slash);
+    host = host.substr(0, slash);
+    bool has_port = host.find(':') != std::string::npos && host.back() != ']';
+    if (host.empty() || host.starts_with(":")) host = "127.0.0.1" + host;
+    url = "http://" + host + (has_port ? "" : ":11434") + path;
+  }
+  ASSIGN_OR_RETURN(std::string normal, NormalizeBaseUrl(url, "OLLAMA_HOST"));
+  return OllamaRoot(std::move(normal));
 }
 
 std::string UpperCase(std::string_view s) {
@@ -76,6 +113,10 @@ Result<ModelSpec> ParseEndpoint(std::string_view name, const EnvLookup& env) {
     url.remove_prefix(kGeminiPrefix.size());
     spec.protocol = WireProtocol::kGeminiGenerateContent;
     spec.provider = "gemini-compatible";
+  } else if (StartsWith(url, kOllamaPrefix)) {
+    url.remove_prefix(kOllamaPrefix.size());
+    spec.protocol = WireProtocol::kOllamaChat;
+    spec.provider = "ollama";
   }
   size_t hash = url.rfind('#');
   if (hash == std::string_view::npos || hash + 1 == url.size()) {
@@ -83,14 +124,15 @@ Result<ModelSpec> ParseEndpoint(std::string_view name, const EnvLookup& env) {
                                 std::string(url.substr(0, hash)) + "#MODEL");
   }
   ASSIGN_OR_RETURN(spec.base_url, NormalizeBaseUrl(url.substr(0, hash), "endpoint URL"));
+  if (spec.protocol == WireProtocol::kOllamaChat) spec.base_url = OllamaRoot(spec.base_url);
   spec.model = std::string(url.substr(hash + 1));
   spec.key_env = std::string(kEndpointKeyEnv);
   spec.api_key = ReadKey(env, kEndpointKeyEnv);
   return spec;
 }
 
-Result<std::string> BaseUrlFor(const ProviderInfo& info, const EnvLookup& env,
-                               const BaseUrlOverrides& overrides) {
+Result<std::string> ConfiguredBaseUrl(const ProviderInfo& info, const EnvLookup& env,
+                                      const BaseUrlOverrides& overrides) {
   std::string var = "MH_" + UpperCase(info.name) + "_BASE_URL";
   if (std::optional<std::string> value = env(var); value && !value->empty()) {
     return NormalizeBaseUrl(*value, var);
@@ -98,7 +140,18 @@ Result<std::string> BaseUrlFor(const ProviderInfo& info, const EnvLookup& env,
   if (auto it = overrides.find(info.name); it != overrides.end()) {
     return NormalizeBaseUrl(it->second, "base URL for " + std::string(info.name));
   }
+  if (info.protocol == WireProtocol::kOllamaChat) {
+    if (std::optional<std::string> host = env("OLLAMA_HOST"); host && !host->empty()) {
+      return OllamaHostUrl(*host);
+    }
+  }
   return std::string(info.default_base_url);
+}
+
+Result<std::string> BaseUrlFor(const ProviderInfo& info, const EnvLookup& env,
+                               const BaseUrlOverrides& overrides) {
+  ASSIGN_OR_RETURN(std::string url, ConfiguredBaseUrl(info, env, overrides));
+  return info.protocol == WireProtocol::kOllamaChat ? OllamaRoot(std::move(url)) : url;
 }
 
 }  // namespace
@@ -124,7 +177,8 @@ const std::vector<ProviderInfo>& Providers() {
        true},
       {"vllm", WireProtocol::kOpenAiChat, "http://127.0.0.1:8000/v1", "VLLM_API_KEY", "", false},
       {"llamacpp", WireProtocol::kOpenAiChat, "http://127.0.0.1:8080/v1", "", "", false},
-      {"ollama", WireProtocol::kOpenAiChat, "http://127.0.0.1:11434/v1", "", "", false},
+      {"ollama", WireProtocol::kOllamaChat, "http://127.0.0.1:11434", "OLLAMA_API_KEY", "",
+       false},
   };
   return providers;
 }
@@ -150,7 +204,8 @@ Result<BaseUrlOverrides> LoadBaseUrlOverrides(const ConfigFile& file, const toml
 
 Result<ModelSpec> ParseModelSpec(std::string_view name, const EnvLookup& env,
                                  const BaseUrlOverrides& overrides) {
-  if (IsHttpUrl(name) || StartsWith(name, kAnthropicPrefix) || StartsWith(name, kGeminiPrefix)) {
+  if (IsHttpUrl(name) || StartsWith(name, kAnthropicPrefix) || StartsWith(name, kGeminiPrefix) ||
+      StartsWith(name, kOllamaPrefix)) {
     return ParseEndpoint(name, env);
   }
   size_t slash = name.find('/');

@@ -5,6 +5,7 @@
 //   http(s)://HOST[:PORT]/PATH#MODEL   any OpenAI-compatible endpoint (key: MH_API_KEY)
 //   anthropic+http(s)://...#MODEL      any Anthropic-compatible endpoint (key: MH_API_KEY)
 //   gemini+http(s)://...#MODEL         any Gemini generateContent endpoint (key: MH_API_KEY)
+//   ollama+http(s)://HOST[:PORT]#MODEL an Ollama server's native API (key: MH_API_KEY, optional)
 //
 // Base URLs can be overridden per provider by MH_<PROVIDER>_BASE_URL or by config.
 #pragma once
@@ -28,7 +29,12 @@ using EnvLookup = std::function<std::optional<std::string>(std::string_view name
 // The process environment (getenv).
 EnvLookup ProcessEnv();
 
-enum class WireProtocol { kOpenAiChat, kAnthropicMessages, kGeminiGenerateContent };
+enum class WireProtocol {
+  kOpenAiChat,
+  kAnthropicMessages,
+  kGeminiGenerateContent,
+  kOllamaChat,  // Ollama's native POST /api/chat (NDJSON streaming, options.num_ctx).
+};
 
 // One built-in provider.
 struct ProviderInfo {
@@ -65,7 +71,9 @@ struct ModelSpec {
 };
 
 // Parses `name`. The key is read through `env` and registered with mh::RegisterSecret.
-// Base URL precedence: MH_<PROVIDER>_BASE_URL, then `overrides`, then the default.
+// Base URL precedence: MH_<PROVIDER>_BASE_URL, then `overrides`, then (ollama only)
+// OLLAMA_HOST as the Ollama clients read it, then the default. Ollama base URLs are the
+// server's root: a trailing /v1 (the OpenAI-compatible endpoint's) or /api is dropped.
 // Errors (kInvalidArgument unless noted):
 //  - an unknown provider: the message lists the valid ones;
 //  - a missing model after the provider or after '#';

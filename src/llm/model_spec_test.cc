@@ -32,7 +32,7 @@ TEST(ModelSpec, ProviderNamesResolveToTheirEndpointsAndKeys) {
   EXPECT_EQ(vllm->model, "meta-llama/Llama-3.1-8B-Instruct");  // Slashes after the first stay.
   EXPECT_EQ(vllm->api_key, "");
 
-  EXPECT_EQ(ParseModelSpec("ollama/qwen3:8b", MapEnv({}))->base_url, "http://127.0.0.1:11434/v1");
+  EXPECT_EQ(ParseModelSpec("ollama/qwen3:8b", MapEnv({}))->base_url, "http://127.0.0.1:11434");
   EXPECT_EQ(ParseModelSpec("llamacpp/any", MapEnv({}))->base_url, "http://127.0.0.1:8080/v1");
 }
 
@@ -122,6 +122,48 @@ TEST(ModelSpec, BaseUrlOverridesFromTomlNameTheLineAtFault) {
       LoadBaseUrlOverrides(*unknown, *unknown->root()["base_urls"].as_table());
   ASSERT_FALSE(e2.ok());
   EXPECT_NE(e2.error().message().find("c.toml:3: unknown provider 'mistral'"), std::string::npos);
+}
+
+TEST(ModelSpec, OllamaSpeaksTheNativeApiAtTheServerRoot) {
+  Result<ModelSpec> spec = ParseModelSpec("ollama/qwen3:8b", MapEnv({}));
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ(spec->protocol, WireProtocol::kOllamaChat);
+  EXPECT_EQ(spec->provider, "ollama");
+  EXPECT_EQ(spec->model, "qwen3:8b");
+  EXPECT_EQ(spec->api_key, "");
+  // A base URL set for the OpenAI-compatible endpoint (.../v1) still works: /v1 is dropped.
+  EXPECT_EQ(ParseModelSpec("ollama/q", MapEnv({{"MH_OLLAMA_BASE_URL", "http://gpu:11434/v1/"}}))
+                ->base_url,
+            "http://gpu:11434");
+  EXPECT_EQ(ParseModelSpec("ollama/q", MapEnv({}), {{"ollama", "http://box:11434/v1"}})->base_url,
+            "http://box:11434");
+  // OLLAMA_HOST as Ollama's own clients read it, below MH_OLLAMA_BASE_URL.
+  EXPECT_EQ(ParseModelSpec("ollama/q", MapEnv({{"OLLAMA_HOST", "gpu-box"}}))->base_url,
+            "http://gpu-box:11434");
+  EXPECT_EQ(ParseModelSpec("ollama/q", MapEnv({{"OLLAMA_HOST", "0.0.0.0:8000"}}))->base_url,
+            "http://127.0.0.1:8000");
+  EXPECT_EQ(
+      ParseModelSpec("ollama/q", MapEnv({{"OLLAMA_HOST", "https://ollama.example"}}))->base_url,
+      "https://ollama.example");
+  EXPECT_EQ(ParseModelSpec("ollama/q", MapEnv({{"OLLAMA_HOST", "gpu-box"},
+                                               {"MH_OLLAMA_BASE_URL", "http://other:1"}}))
+                ->base_url,
+            "http://other:1");
+  // The vllm provider keeps its /v1: only Ollama's root is normalised.
+  EXPECT_EQ(ParseModelSpec("vllm/m", MapEnv({{"MH_VLLM_BASE_URL", "http://h:8000/v1"}}))->base_url,
+            "http://h:8000/v1");
+}
+
+TEST(ModelSpec, OllamaEndpointForm) {
+  Result<ModelSpec> spec =
+      ParseModelSpec("ollama+http://127.0.0.1:9999/v1#qwen3", MapEnv({{"MH_API_KEY", "k-1"}}));
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ(spec->protocol, WireProtocol::kOllamaChat);
+  EXPECT_EQ(spec->base_url, "http://127.0.0.1:9999");
+  EXPECT_EQ(spec->model, "qwen3");
+  EXPECT_EQ(spec->api_key, "k-1");
+  EXPECT_FALSE(ParseModelSpec("ollama+http://127.0.0.1:9999", MapEnv({})).ok());
+  EXPECT_FALSE(ParseModelSpec("ollama+ftp://h#m", MapEnv({})).ok());
 }
 
 }  // namespace

@@ -23,13 +23,20 @@ enum class StreamState {
   kTerminated,  // The protocol's terminator ([DONE], message_stop) arrived.
 };
 
+// How a codec's streamed replies are framed on the wire.
+enum class StreamFraming {
+  kSse,     // Server-Sent Events (Chat Completions, Responses, Anthropic).
+  kNdjson,  // One JSON object per line (Ollama's native API); each line is an event's data.
+};
+
 // Assembles one streamed reply from its events. Not thread-safe (one call's events
 // arrive in order on the loop thread).
 class StreamDecoder {
  public:
   virtual ~StreamDecoder() = default;
-  // Takes one event, telling `observer` of text and tool calls as they start. An error
-  // (a protocol error event, a malformed event) ends the call with that error.
+  // Takes one event (NDJSON framing: a line, as `data`), telling `observer` of text and tool calls
+  // as they start. An error (a protocol error event, a malformed event) ends the call with that
+  // error.
   virtual Status OnEvent(const SseEvent& event, CompletionObserver& observer) = 0;
   virtual StreamState state() const = 0;
   // The assembled reply; only when state() is not kOpen. Errors: a reply that cannot be
@@ -55,6 +62,8 @@ class ProtocolCodec {
   // protocol, or the provider's error when the body is an error object.
   virtual Result<ModelResponse> DecodeBody(std::string_view body) const = 0;
   virtual std::unique_ptr<StreamDecoder> NewStreamDecoder() const = 0;
+  // How streamed replies are framed; SSE unless the codec says otherwise.
+  virtual StreamFraming framing() const { return StreamFraming::kSse; }
   // The provider's error from an error body; nullopt when the body is not one.
   virtual std::optional<ProviderError> ParseError(std::string_view body) const = 0;
   // The URL requests go to (it never holds a key), for error messages.

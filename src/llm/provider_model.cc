@@ -3,6 +3,8 @@
 #include <atomic>
 #include <cctype>
 
+#include "llm/ndjson.h"
+#include "llm/prompt_check.h"
 #include "llm/provider_errors.h"
 
 namespace mh::llm {
@@ -51,6 +53,12 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
+// The prompt's size in tokens as ProviderModel estimates it: 4 bytes of the encoded body a
+// token.
+int64_t EstimatedPromptTokens(const HttpRequest& http) {
+  return static_cast<int64_t>(http.body.size() / 4);
+}
+
 bool StartsLikeSse(std::string_view bytes) {
   return bytes.starts_with("data:") || bytes.starts_with("event:") || bytes.starts_with(":");
 }
@@ -59,13 +67,16 @@ bool StartsLikeSse(std::string_view bytes) {
 // Runs on the transport's loop thread only.
 class CallHandler final : public HttpHandler {
  public:
-  // `request` is kept only when it could need the non-streaming fallback.
+  // `request` is kept only when it could need the non-streaming fallback. `prompt_tokens`
+  // is the estimate of what was sent, checked against what the server says it read.
   CallHandler(std::shared_ptr<const ProviderModel::Shared> shared, HttpTransport& transport,
-              ModelRequest request, std::unique_ptr<CompletionObserver> observer)
+              ModelRequest request, std::unique_ptr<CompletionObserver> observer,
+              int64_t prompt_tokens)
       : shared_(std::move(shared)),
         transport_(transport),
         stream_requested_(request.stream),
         max_tokens_(request.max_tokens),  // As fitted and sent.
+        prompt_tokens_(prompt_tokens),
         observer_(std::move(observer)) {
     if (request.stream && !request.tools.empty()) fallback_request_ = std::move(request);
   }
@@ -79,7 +90,7 @@ class CallHandler final : public HttpHandler {
   bool OnData(std::string_view bytes) override {
     if (!error_.ok()) return false;
     if (mode_ == Mode::kUndecided) Decide(bytes);
-    if (mode_ == Mode::kSse) return FeedSse(bytes);
+    if (mode_ != Mode::kBuffer) return FeedStream(bytes);
     size_t limit = Ok2xx() ? kMaxReplyBytes : kMaxErrorBody;
     if (body_.size() + bytes.size() > limit) {
       if (!Ok2xx()) return true;  // Keep the start of an error body; drop the rest.
@@ -97,6 +108,10 @@ class CallHandler final : public HttpHandler {
     if (result.ok()) {
       ModelResponse& response = *result;
       response.max_tokens = max_tokens_;
+      response.estimated_prompt_tokens = prompt_tokens_;
+      const Usage& u = response.usage;
+      response.prompt_cut_warning = PromptCutWarning(
+          u.input_tokens + u.cache_read_tokens + u.cache_write_tokens, prompt_tokens_);
       if (const ModelPrice* price = shared_->prices.Find(shared_->spec.name)) {
         response.cost_usd = CostOf(*price, response.usage);
         response.priced = true;
@@ -110,14 +125,14 @@ class CallHandler final : public HttpHandler {
   }
 
  private:
-  enum class Mode { kUndecided, kSse, kBuffer };
+  enum class Mode { kUndecided, kSse, kNdjson, kBuffer };
 
   bool Ok2xx() const { return status_ >= 200 && status_ < 300; }
 
   // A server that cannot stream tool calls gets the same request once more, whole; the
   // model remembers, so later calls go whole at once. True when the retry was started.
   bool RetryWithoutStreaming() {
-    if (!fallback_request_ || Ok2xx() || mode_ == Mode::kSse) return false;
+    if (!fallback_request_ || Ok2xx() || Streaming()) return false;
     if (!CannotStreamTools(status_, shared_->codec->ParseError(body_))) return false;
     shared_->no_stream_with_tools = true;
     ModelRequest request = std::move(*fallback_request_);
@@ -125,22 +140,46 @@ class CallHandler final : public HttpHandler {
     request.stream = false;
     Result<HttpRequest> http = EncodeRequest(shared_, request);
     if (!http.ok()) return false;
+    int64_t prompt_tokens = EstimatedPromptTokens(*http);
     transport_.Start(std::move(*http),
                      std::make_unique<CallHandler>(shared_, transport_, std::move(request),
-                                                   std::move(observer_)));
+                                                   std::move(observer_), prompt_tokens));
     return true;
   }
 
+  bool Streaming() const { return mode_ == Mode::kSse || mode_ == Mode::kNdjson; }
+
   // A streamed reply is read as SSE when the server says so, or when it plainly is SSE
-  // under another content type; anything else (JSON, an error, HTML) is buffered.
+  // under another content type; as NDJSON (codecs that stream so) unless it says it is one
+  // JSON document (application/json); anything else (JSON, an error, HTML) is buffered.
   void Decide(std::string_view first_bytes) {
-    bool sse = content_type_.find("event-stream") != std::string::npos ||
-               (content_type_.find("json") == std::string::npos && StartsLikeSse(first_bytes));
-    mode_ = stream_requested_ && Ok2xx() && sse ? Mode::kSse : Mode::kBuffer;
-    if (mode_ == Mode::kSse) decoder_ = shared_->codec->NewStreamDecoder();
+    mode_ = Mode::kBuffer;
+    if (!stream_requested_ || !Ok2xx()) return;
+    bool says_json = content_type_.find("json") != std::string::npos;
+    if (shared_->codec->framing() == StreamFraming::kNdjson) {
+      bool ndjson = content_type_.find("ndjson") != std::string::npos || !says_json;
+      if (ndjson) mode_ = Mode::kNdjson;
+    } else {
+      bool sse = content_type_.find("event-stream") != std::string::npos ||
+                 (!says_json && StartsLikeSse(first_bytes));
+      if (sse) mode_ = Mode::kSse;
+    }
+    if (Streaming()) decoder_ = shared_->codec->NewStreamDecoder();
   }
 
-  bool FeedSse(std::string_view bytes) {
+  void OnStreamEvent(SseEvent&& event) {
+    if (!error_.ok()) return;
+    ++events_;
+    try {
+      error_ = decoder_->OnEvent(event, *observer_);
+    } catch (const std::exception& e) {
+      // Defensive: decoders read JSON without throwing accessors, but a library
+      // exception must not cross the loop thread.
+      error_ = NotProtocolStatus(shared_->spec, e.what());
+    }
+  }
+
+  bool FeedStream(std::string_view bytes) {
     streamed_bytes_ += bytes.size();
     if (streamed_bytes_ > kMaxReplyBytes) {
       error_ =
@@ -148,17 +187,12 @@ class CallHandler final : public HttpHandler {
                                  " is larger than " + std::to_string(kMaxReplyBytes) + " bytes");
       return false;
     }
-    Status parsed = parser_.Feed(bytes, [this](SseEvent&& event) {
-      if (!error_.ok()) return;
-      ++events_;
-      try {
-        error_ = decoder_->OnEvent(event, *observer_);
-      } catch (const std::exception& e) {
-        // Defensive: decoders read JSON without throwing accessors, but a library
-        // exception must not cross the loop thread.
-        error_ = NotProtocolStatus(shared_->spec, e.what());
-      }
-    });
+    Status parsed =
+        mode_ == Mode::kSse
+            ? parser_.Feed(bytes, [this](SseEvent&& event) { OnStreamEvent(std::move(event)); })
+            : ndjson_.Feed(bytes, [this](std::string_view line) {
+                OnStreamEvent(SseEvent{.event = "", .data = std::string(line)});
+              });
     if (error_.ok() && !parsed.ok()) {
       error_ = Status(parsed.code(),
                       shared_->spec.provider + ": " + parsed.message() + " from " + shared_->url);
@@ -176,10 +210,10 @@ class CallHandler final : public HttpHandler {
     const ModelSpec& spec = shared_->spec;
     if (mode_ == Mode::kUndecided && Ok2xx()) Decide("");
     if (!transport_status.ok()) {
-      if (mode_ == Mode::kSse && decoder_->state() == StreamState::kTerminated) {
+      if (Streaming() && decoder_->state() == StreamState::kTerminated) {
         return decoder_->TakeResponse();  // Whole before the connection went.
       }
-      if (mode_ == Mode::kSse && transport_status.code() == StatusCode::kUnavailable) {
+      if (Streaming() && transport_status.code() == StatusCode::kUnavailable) {
         return CutStatus(ScrubSecrets(transport_status.message(), spec.api_key));
       }
       return Status(transport_status.code(),
@@ -189,8 +223,9 @@ class CallHandler final : public HttpHandler {
       return HttpErrorStatus(spec, shared_->url, status_, shared_->codec->ParseError(body_),
                              content_type_, body_, attempts_);
     }
-    if (mode_ == Mode::kSse) {
-      if (parser_.HasPartialEvent()) return CutStatus("ended inside an event");
+    if (Streaming()) {
+      bool partial = mode_ == Mode::kSse ? parser_.HasPartialEvent() : ndjson_.HasPartialLine();
+      if (partial) return CutStatus("ended inside an event");
       if (decoder_->state() == StreamState::kOpen) return CutStatus("no end of reply");
       return decoder_->TakeResponse();
     }
@@ -208,6 +243,7 @@ class CallHandler final : public HttpHandler {
   HttpTransport& transport_;
   bool stream_requested_;
   int max_tokens_;
+  int64_t prompt_tokens_;
   std::optional<ModelRequest> fallback_request_;
   std::unique_ptr<CompletionObserver> observer_;
   int status_ = 0;
@@ -216,6 +252,7 @@ class CallHandler final : public HttpHandler {
   Mode mode_ = Mode::kUndecided;
   std::string body_;
   SseParser parser_;
+  NdjsonParser ndjson_;
   std::unique_ptr<StreamDecoder> decoder_;
   int64_t events_ = 0;
   size_t streamed_bytes_ = 0;
@@ -253,9 +290,10 @@ CallId ProviderModel::Complete(ModelRequest request, std::unique_ptr<CompletionO
     transport_.RunAfter(std::chrono::milliseconds(0), [owned, error] { owned->OnComplete(error); });
     return 0;
   }
-  return transport_.Start(
-      std::move(*http),
-      std::make_unique<CallHandler>(shared_, transport_, std::move(request), std::move(observer)));
+  int64_t prompt_tokens = EstimatedPromptTokens(*http);
+  return transport_.Start(std::move(*http),
+                          std::make_unique<CallHandler>(shared_, transport_, std::move(request),
+                                                        std::move(observer), prompt_tokens));
 }
 
 void ProviderModel::Cancel(CallId id) {

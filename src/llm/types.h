@@ -149,6 +149,9 @@ struct ModelRequest {
   int max_tokens = 8192;
   std::optional<double> temperature;  // nullopt: the provider's default.
   bool stream = true;
+  // Ask a model that can reason to do so (true) or not (false): Ollama's `think`.
+  // nullopt: the model's default. Codecs without such a switch ignore it.
+  std::optional<bool> think;
 };
 
 struct ModelResponse {
@@ -159,6 +162,11 @@ struct ModelResponse {
   double cost_usd = 0;  // From the price table; 0 when the model has no price.
   bool priced = false;  // True when the price table knew the model.
   int max_tokens = 0;   // The output limit the request asked for (0: unknown).
+  // The prompt's size in tokens as estimated from what was sent (0: unknown).
+  int64_t estimated_prompt_tokens = 0;
+  // Not empty when the server reported reading far fewer prompt tokens than that: it may
+  // have cut the prompt (llm/prompt_check.h). The reply is whole but may ignore what was cut.
+  std::string prompt_cut_warning;
 
   // Cut by the output limit (finish_reason "length", stop_reason "max_tokens"): the reply
   // is not whole, whatever it looks like.

@@ -47,8 +47,12 @@ HttpResponse RenderModel(Protocol protocol, bool stream, const Reply& reply, Fau
     return r;
   }
   r.streaming = true;
-  r.content_type = "text/event-stream";
-  r.headers.emplace_back("Cache-Control", "no-cache");
+  if (protocol == Protocol::kOllama) {
+    r.content_type = "application/x-ndjson";  // One JSON object per line, not SSE.
+  } else {
+    r.content_type = "text/event-stream";
+    r.headers.emplace_back("Cache-Control", "no-cache");
+  }
   r.events = StreamEvents(protocol, reply);
   size_t half = r.events.size() / 2;
   r.cut_after_events = std::min(r.events.size() - 1, after_events ? size_t(*after_events) : half);
@@ -128,6 +132,8 @@ Decision FakeLlmHandler::Handle(const HttpRequest& request) {
     d = HandleModel(Protocol::kGemini, request, record);
   } else if (m == "POST" && path == "/v1/messages") {
     d = HandleModel(Protocol::kAnthropic, request, record);
+  } else if (m == "POST" && path == "/api/chat") {
+    d = HandleModel(Protocol::kOllama, request, record);
   } else if (m == "POST" && path == "/v1/messages/count_tokens") {
     int64_t tokens = std::max<int64_t>(1, static_cast<int64_t>(request.body.size() / 4));
     d = Now(JsonResponse(200, DumpJson({{"input_tokens", tokens}})));
@@ -189,6 +195,7 @@ Decision FakeLlmHandler::HandleModel(Protocol protocol, const HttpRequest& reque
   record["tool_results"] = req.tool_results;
   record["tools"] = req.tools;
   if (req.max_tokens > 0) record["max_tokens"] = req.max_tokens;
+  if (protocol == Protocol::kOllama) record["num_ctx"] = req.num_ctx;
   for (size_t i = 0; i < scenario_.turns.size(); ++i) {
     if (!Matches(scenario_.turns[i].when, req)) continue;
     const Fault* fault = TakeFault(i);
@@ -268,6 +275,12 @@ Decision FakeLlmHandler::Answer(Protocol protocol, const LlmRequest& request, si
     reply.cache_write_tokens = turn.usage->cache_write_tokens;
     reply.reasoning_apart = turn.usage->reasoning_apart;
   }
+  // A context smaller than the prompt cuts it: the reply counts only what was kept.
+  int64_t context = scenario_.context_tokens;
+  if (protocol == Protocol::kOllama && request.num_ctx > 0) {
+    context = context > 0 ? std::min(context, request.num_ctx) : request.num_ctx;
+  }
+  if (context > 0 && reply.input_tokens > context) reply.input_tokens = context;
   FaultKind kind = fault != nullptr ? fault->kind : FaultKind::kDelay;  // kDelay: no effect.
   std::optional<int> after_events = fault != nullptr ? fault->after_events : std::nullopt;
   d.render = [protocol, stream = request.stream, reply = std::move(reply), kind, after_events]() {

@@ -415,5 +415,88 @@ TEST(FakeLlmServerTest, LibcurlReadsTheStreamAsARealClientWould) {
   EXPECT_EQ(text, "Done: the file holds hi.");
 }
 
+std::string OllamaBody(std::optional<bool> stream, bool with_result, int64_t num_ctx = 0) {
+  Json body = {{"model", "qwen3"},
+               {"tools", {{{"type", "function"}, {"function", {{"name", "bash"}}}}}},
+               {"messages", {{{"role", "user"}, {"content", "write hi"}}}}};
+  if (stream) body["stream"] = *stream;
+  if (num_ctx > 0) body["options"] = {{"num_ctx", num_ctx}, {"num_predict", 100}};
+  if (with_result) {
+    body["messages"].push_back(
+        {{"role", "assistant"},
+         {"content", ""},
+         {"tool_calls", {{{"function", {{"name", "bash"}, {"arguments", {{"command", "x"}}}}}}}}});
+    body["messages"].push_back({{"role", "tool"}, {"tool_name", "bash"}, {"content", "written"}});
+  }
+  return body.dump();
+}
+
+std::vector<Json> NdjsonLines(const std::string& body) {
+  std::vector<Json> out;
+  size_t start = 0;
+  for (size_t end; (end = body.find('\n', start)) != std::string::npos; start = end + 1) {
+    out.push_back(Json::parse(body.substr(start, end - start)));
+  }
+  EXPECT_EQ(start, body.size()) << "every line ends with a newline";
+  return out;
+}
+
+TEST(FakeLlmServerTest, OllamaStreamsNdjsonByDefaultWithToolCallsWhole) {
+  auto server = StartServer();
+  // No "stream" key: Ollama streams.
+  TestResponse r =
+      Exchange(server->port(), PostRequest("/api/chat", OllamaBody(std::nullopt, false)));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers["content-type"], "application/x-ndjson");
+  std::vector<Json> lines = NdjsonLines(r.body);
+  ASSERT_GE(lines.size(), 3u);
+  std::string text;
+  for (const Json& line : lines) text += line["message"].value("content", "");
+  EXPECT_EQ(text, "Writing it.");
+  const Json& calls = lines[lines.size() - 2]["message"]["tool_calls"];
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0]["function"]["name"], "bash");
+  EXPECT_EQ(calls[0]["function"]["arguments"], Json({{"command", "echo hi > out.txt"}}));
+  const Json& last = lines.back();
+  EXPECT_EQ(last["done"], true);
+  EXPECT_EQ(last["done_reason"], "stop");
+  EXPECT_GT(last["prompt_eval_count"].get<int64_t>(), 0);
+  EXPECT_GT(last["eval_count"].get<int64_t>(), 0);
+  for (size_t i = 0; i + 1 < lines.size(); ++i) EXPECT_EQ(lines[i]["done"], false);
+}
+
+TEST(FakeLlmServerTest, OllamaWholeBodyRecordsNumCtxAndErrorsInItsShape) {
+  auto server = StartServer();
+  TestResponse r =
+      Exchange(server->port(), PostRequest("/api/chat", OllamaBody(false, true, 8192)));
+  ASSERT_EQ(r.status, 200);
+  Json body = Json::parse(r.body);
+  EXPECT_EQ(body["message"]["content"], "Done: the file holds hi.");
+  EXPECT_EQ(body["done"], true);
+  EXPECT_EQ(body["prompt_eval_count"], 100);
+  EXPECT_EQ(body["eval_count"], 7);
+  std::vector<Json> log = server->requests();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0]["protocol"], "ollama");
+  EXPECT_EQ(log[0]["num_ctx"], 8192);
+  EXPECT_EQ(log[0]["tool_results"], 1);
+  TestResponse bad = Exchange(server->port(), PostRequest("/api/chat", "{not json"));
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_TRUE(Json::parse(bad.body)["error"].is_string()) << bad.body;
+}
+
+TEST(FakeLlmServerTest, OllamaContextCutsThePromptCountLikeTheRealServer) {
+  auto server = StartServer(R"({"name": "small-context", "context_tokens": 2048,
+      "turns": [{"text": "ok", "usage": {"input_tokens": 9000, "output_tokens": 1}}]})");
+  Json body = Json::parse(OllamaBody(false, false, 16384));
+  TestResponse r = Exchange(server->port(), PostRequest("/api/chat", body.dump()));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(Json::parse(r.body)["prompt_eval_count"], 2048);
+  // A num_ctx below the server's context cuts further, as Ollama does.
+  TestResponse smaller =
+      Exchange(server->port(), PostRequest("/api/chat", OllamaBody(false, false, 1024)));
+  EXPECT_EQ(Json::parse(smaller.body)["prompt_eval_count"], 1024);
+}
+
 }  // namespace
 }  // namespace mh::testing

@@ -69,6 +69,19 @@ void ReadChat(const Json& body, LlmRequest& r) {
   }
 }
 
+// Ollama's /api/chat: Chat Completions' messages and tools, arguments as objects, tool
+// results naming their tool; streaming unless `stream` is false; options.num_ctx.
+void ReadOllama(const Json& body, LlmRequest& r) {
+  auto stream = body.find("stream");
+  r.stream = stream == body.end() || !stream->is_boolean() || stream->get<bool>();
+  if (auto options = body.find("options"); options != body.end() && options->is_object()) {
+    auto num_ctx = options->find("num_ctx");
+    if (num_ctx != options->end() && num_ctx->is_number_integer()) r.num_ctx = *num_ctx;
+  }
+  ReadChat(body, r);
+  r.turn_without_reasoning = -1;  // Ollama needs no reasoning back.
+}
+
 void ReadResponses(const Json& body, LlmRequest& r) {
   Append(r, GetString(body, "instructions"));
   if (auto tools = body.find("tools"); tools != body.end() && tools->is_array()) {
@@ -221,6 +234,9 @@ Result<LlmRequest> ReadLlmRequest(Protocol protocol, const Json& body, size_t by
       break;
     case Protocol::kGemini:
       ReadGemini(body, r);
+      break;
+    case Protocol::kOllama:
+      ReadOllama(body, r);
       break;
   }
   return r;

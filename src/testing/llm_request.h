@@ -1,5 +1,5 @@
 // LlmRequest: what the fake LLM server needs to know about a model request, read from the
-// body of any of the three protocols, and scenario matching against it.
+// body of any of the protocols, and scenario matching against it.
 #pragma once
 
 #include <cstddef>
@@ -16,6 +16,7 @@ struct LlmRequest {
   std::string model;
   bool stream = false;
   bool include_usage = false;  // Chat: stream_options.include_usage.
+  int64_t num_ctx = 0;         // Ollama: options.num_ctx (0: not sent).
   int messages = 0;            // Messages (Responses: input items).
   int tool_results = 0;
   std::vector<std::string> tools;  // Names of the tools offered.

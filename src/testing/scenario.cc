@@ -96,12 +96,13 @@ Result<TurnMatch> ParseWhen(const Json& json, const std::string& where) {
   RETURN_IF_ERROR(r.OptString("protocol", protocol));
   if (protocol) {
     for (Protocol p :
-         {Protocol::kChat, Protocol::kResponses, Protocol::kAnthropic, Protocol::kGemini}) {
+         {Protocol::kChat, Protocol::kResponses, Protocol::kAnthropic, Protocol::kGemini,
+          Protocol::kOllama}) {
       if (*protocol == ProtocolName(p)) m.protocol = p;
     }
     if (!m.protocol) {
       return r.Error("protocol '" + *protocol +
-                     "' is not one of chat, responses, anthropic, gemini");
+                     "' is not one of chat, responses, anthropic, gemini, ollama");
     }
   }
   return m;
@@ -220,12 +221,15 @@ Result<Turn> ParseTurn(const Json& json, size_t index) {
 Result<Scenario> ParseScenarioJson(const Json& json) {
   if (!json.is_object()) return InvalidArgumentError("scenario: must be a JSON object");
   ObjectReader r(json, "scenario");
-  RETURN_IF_ERROR(
-      r.CheckKeys({"name", "model", "models", "turns", "description", "require_reasoning_back"}));
+  RETURN_IF_ERROR(r.CheckKeys({"name", "model", "models", "turns", "description",
+                               "require_reasoning_back", "context_tokens"}));
   Scenario s;
   std::optional<bool> require_reasoning;
   RETURN_IF_ERROR(r.Bool("require_reasoning_back", require_reasoning));
   s.require_reasoning_back = require_reasoning.value_or(false);
+  std::optional<int64_t> context_tokens;
+  RETURN_IF_ERROR(r.Int("context_tokens", 0, INT64_MAX / 8, context_tokens));
+  s.context_tokens = context_tokens.value_or(0);
   RETURN_IF_ERROR(r.String("name", s.name));
   RETURN_IF_ERROR(r.String("model", s.model));
   s.models.push_back(s.model);
@@ -259,6 +263,8 @@ std::string_view ProtocolName(Protocol protocol) {
       return "anthropic";
     case Protocol::kGemini:
       return "gemini";
+    case Protocol::kOllama:
+      return "ollama";
   }
   return "chat";
 }

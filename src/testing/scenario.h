@@ -13,8 +13,8 @@
 
 namespace mh::testing {
 
-enum class Protocol { kChat, kResponses, kAnthropic, kGemini };
-// "chat", "responses", "anthropic", "gemini".
+enum class Protocol { kChat, kResponses, kAnthropic, kGemini, kOllama };
+// "chat", "responses", "anthropic", "gemini", "ollama".
 std::string_view ProtocolName(Protocol protocol);
 
 // Conditions on a request; an unset field always holds.
@@ -82,6 +82,11 @@ struct Scenario {
   // Refuse (400, in DeepSeek's and Anthropic's words) a request whose assistant tool-call
   // turns come without their reasoning (Chat reasoning_content, Anthropic thinking block).
   bool require_reasoning_back = false;
+  // Behave like a server whose context holds this many tokens (0: unlimited), as Ollama
+  // does: a longer prompt is cut to fit and the reply reports only the tokens kept
+  // (prompt_tokens, input_tokens, prompt_eval_count). Ollama requests are cut to their
+  // options.num_ctx too, when that is smaller.
+  int64_t context_tokens = 0;
 };
 
 // Parses a scenario. Errors: kInvalidArgument naming the turn and key at fault, e.g.

@@ -86,6 +86,8 @@ std::vector<std::string> StreamEvents(Protocol protocol, const Reply& reply) {
       return AnthropicStreamEvents(reply);
     case Protocol::kGemini:
       return GeminiStreamEvents(reply);
+    case Protocol::kOllama:
+      return OllamaStreamLines(reply);
   }
   return {};
 }
@@ -100,6 +102,8 @@ std::string ReplyBody(Protocol protocol, const Reply& reply) {
       return AnthropicBody(reply);
     case Protocol::kGemini:
       return GeminiBody(reply);
+    case Protocol::kOllama:
+      return OllamaBody(reply);
   }
   return {};
 }
@@ -111,6 +115,7 @@ std::string FakeThinkingSignature(std::string_view text) {
 std::string ErrorBody(Protocol protocol, int status, std::string_view message,
                       std::string_view type, std::string_view metadata_raw) {
   if (protocol == Protocol::kGemini) return GeminiErrorBody(status, message, type);
+  if (protocol == Protocol::kOllama) return DumpJson({{"error", message}});
   if (protocol == Protocol::kAnthropic) {
     return DumpJson({{"type", "error"}, {"error", {{"type", type}, {"message", message}}}});
   }
@@ -126,6 +131,7 @@ std::string ErrorBody(Protocol protocol, int status, std::string_view message,
 
 std::string ErrorBody(Protocol protocol, int status, std::string_view message) {
   if (protocol == Protocol::kGemini) return GeminiErrorBody(status, message, "");
+  if (protocol == Protocol::kOllama) return DumpJson({{"error", message}});  // Ollama's shape.
   if (protocol == Protocol::kAnthropic) {
     return DumpJson({{"type", "error"},
                      {"error", {{"type", AnthropicErrorType(status)}, {"message", message}}}});

@@ -1,6 +1,7 @@
 // Wire formats of the fake LLM server: a scripted reply rendered as each provider sends it.
 //
 // Streaming replies are lists of whole Server-Sent Events ("event: x\ndata: {...}\n\n"),
+// or for Ollama whole NDJSON lines ("{...}\n"),
 // in the order of docs/fake-llm.md's reference sequences; non-streaming replies and errors
 // are JSON bodies. Pure functions, thread-safe.
 #pragma once
@@ -50,7 +51,8 @@ std::string SseEvent(std::string_view event, const Json& data);
 std::vector<std::string> StreamEvents(Protocol protocol, const Reply& reply);
 std::string ReplyBody(Protocol protocol, const Reply& reply);
 // The protocol's error body for an HTTP `status` (OpenAI {"error":{...}}, Anthropic
-// {"type":"error","error":{...}}, Gemini {"error":{"code","message","status"}}).
+// {"type":"error","error":{...}}, Gemini {"error":{"code","message","status"}}, Ollama
+// {"error":"..."}).
 std::string ErrorBody(Protocol protocol, int status, std::string_view message);
 // The same with a provider's own error type (OpenAI `type` and `code`, Anthropic
 // `error.type`, Gemini `error.status`) and, when `metadata_raw` is not empty, OpenRouter's upstream
@@ -77,5 +79,8 @@ std::string GeminiErrorBody(int status, std::string_view message, std::string_vi
 std::string GeminiErrorStatus(int status);
 // The thoughtSignature the fake server puts on a Gemini reply.
 std::string FakeThoughtSignature(const Reply& reply);
+// Ollama (wire_ollama.cc): NDJSON lines, each ending in "\n", instead of SSE events.
+std::vector<std::string> OllamaStreamLines(const Reply& reply);
+std::string OllamaBody(const Reply& reply);
 
 }  // namespace mh::testing
