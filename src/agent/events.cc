@@ -53,6 +53,9 @@ Json MessageToJson(const llm::Message& message) {
       Json item = {{"origin", r.origin}, {"text", r.text}};
       if (!r.signature.empty()) item["signature"] = r.signature;
       if (!r.redacted.empty()) item["redacted"] = r.redacted;
+      if (!r.id.empty()) item["id"] = r.id;
+      if (!r.encrypted.empty()) item["encrypted"] = r.encrypted;
+      if (!r.summary.empty()) item["summary"] = r.summary;
       reasoning.push_back(std::move(item));
     }
     json["reasoning"] = std::move(reasoning);
@@ -82,7 +85,10 @@ Result<llm::Message> MessageFromJson(const Json& json) {
         message.reasoning.push_back({.origin = Field<std::string>(r, "origin", ""),
                                      .text = Field<std::string>(r, "text", ""),
                                      .signature = Field<std::string>(r, "signature", ""),
-                                     .redacted = Field<std::string>(r, "redacted", "")});
+                                     .redacted = Field<std::string>(r, "redacted", ""),
+                                     .id = Field<std::string>(r, "id", ""),
+                                     .encrypted = Field<std::string>(r, "encrypted", ""),
+                                     .summary = Field<std::vector<std::string>>(r, "summary", {})});
       }
     }
     message.tool_call_id = Field<std::string>(json, "tool_call_id", "");

@@ -2,6 +2,7 @@
 
 #include "llm/anthropic.h"
 #include "llm/openai_chat.h"
+#include "llm/openai_responses.h"
 #include "llm/provider_model.h"
 
 namespace mh::llm {
@@ -17,6 +18,9 @@ Result<std::unique_ptr<Model>> MakeModel(std::string_view name, HttpTransport& t
       break;
     case WireProtocol::kAnthropicMessages:
       codec = NewAnthropicCodec(spec, options.timeouts);
+      break;
+    case WireProtocol::kOpenAiResponses:
+      codec = NewOpenAiResponsesCodec(spec, options.timeouts);
       break;
   }
   ModelLimits limits = WithOverrides(DefaultModelLimits(spec.model), options.limits);

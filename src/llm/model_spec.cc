@@ -9,6 +9,7 @@ namespace mh::llm {
 namespace {
 
 constexpr std::string_view kAnthropicPrefix = "anthropic+";
+constexpr std::string_view kResponsesPrefix = "responses+";
 constexpr std::string_view kEndpointKeyEnv = "MH_API_KEY";
 
 std::string ValidProviderList() {
@@ -16,7 +17,8 @@ std::string ValidProviderList() {
   for (const ProviderInfo& p : Providers()) out += (out.empty() ? "" : ", ") + std::string(p.name);
   return out +
          "; or an endpoint URL: http(s)://HOST[:PORT]/PATH#MODEL (OpenAI-compatible) or "
-         "anthropic+http(s)://HOST[:PORT]/PATH#MODEL (Anthropic-compatible)";
+         "anthropic+http(s)://HOST[:PORT]/PATH#MODEL (Anthropic-compatible) or "
+         "responses+http(s)://HOST[:PORT]/PATH#MODEL (OpenAI Responses)";
 }
 
 bool StartsWith(std::string_view s, std::string_view prefix) {
@@ -70,6 +72,10 @@ Result<ModelSpec> ParseEndpoint(std::string_view name, const EnvLookup& env) {
     url.remove_prefix(kAnthropicPrefix.size());
     spec.protocol = WireProtocol::kAnthropicMessages;
     spec.provider = "anthropic-compatible";
+  } else if (StartsWith(url, kResponsesPrefix)) {
+    url.remove_prefix(kResponsesPrefix.size());
+    spec.protocol = WireProtocol::kOpenAiResponses;
+    spec.provider = "responses-compatible";
   }
   size_t hash = url.rfind('#');
   if (hash == std::string_view::npos || hash + 1 == url.size()) {
@@ -109,6 +115,8 @@ const std::vector<ProviderInfo>& Providers() {
   static const std::vector<ProviderInfo> providers = {
       {"xai", WireProtocol::kOpenAiChat, "https://api.x.ai/v1", "XAI_API_KEY", true},
       {"openai", WireProtocol::kOpenAiChat, "https://api.openai.com/v1", "OPENAI_API_KEY", true},
+      {"openai-responses", WireProtocol::kOpenAiResponses, "https://api.openai.com/v1",
+       "OPENAI_API_KEY", true},
       {"anthropic", WireProtocol::kAnthropicMessages, "https://api.anthropic.com",
        "ANTHROPIC_API_KEY", true},
       {"vllm", WireProtocol::kOpenAiChat, "http://127.0.0.1:8000/v1", "VLLM_API_KEY", false},
@@ -139,7 +147,9 @@ Result<BaseUrlOverrides> LoadBaseUrlOverrides(const ConfigFile& file, const toml
 
 Result<ModelSpec> ParseModelSpec(std::string_view name, const EnvLookup& env,
                                  const BaseUrlOverrides& overrides) {
-  if (IsHttpUrl(name) || StartsWith(name, kAnthropicPrefix)) return ParseEndpoint(name, env);
+  if (IsHttpUrl(name) || StartsWith(name, kAnthropicPrefix) || StartsWith(name, kResponsesPrefix)) {
+    return ParseEndpoint(name, env);
+  }
   size_t slash = name.find('/');
   if (slash == std::string_view::npos) {
     return InvalidArgumentError("model name '" + std::string(name) +

@@ -4,6 +4,7 @@
 //   PROVIDER/MODEL                     xai/grok-4, anthropic/claude-sonnet-4-5, ...
 //   http(s)://HOST[:PORT]/PATH#MODEL   any OpenAI-compatible endpoint (key: MH_API_KEY)
 //   anthropic+http(s)://...#MODEL      any Anthropic-compatible endpoint (key: MH_API_KEY)
+//   responses+http(s)://...#MODEL      any OpenAI Responses endpoint (key: MH_API_KEY)
 //
 // Base URLs can be overridden per provider by MH_<PROVIDER>_BASE_URL or by config.
 #pragma once
@@ -27,7 +28,7 @@ using EnvLookup = std::function<std::optional<std::string>(std::string_view name
 // The process environment (getenv).
 EnvLookup ProcessEnv();
 
-enum class WireProtocol { kOpenAiChat, kAnthropicMessages };
+enum class WireProtocol { kOpenAiChat, kAnthropicMessages, kOpenAiResponses };
 
 // One built-in provider.
 struct ProviderInfo {
@@ -51,7 +52,8 @@ Result<BaseUrlOverrides> LoadBaseUrlOverrides(const ConfigFile& file, const toml
 // A parsed model name. Holds the API key: never log or print one whole.
 struct ModelSpec {
   std::string name;      // As given: "xai/grok-4".
-  std::string provider;  // "xai", ..., or "openai-compatible" / "anthropic-compatible".
+  std::string provider;  // "xai", ..., or "openai-compatible" / "anthropic-compatible" /
+                         // "responses-compatible".
   WireProtocol protocol = WireProtocol::kOpenAiChat;
   std::string base_url;  // Without a trailing slash.
   std::string model;     // The model id sent to the provider: "grok-4".

@@ -129,6 +129,8 @@ Status StreamErrorStatus(const ModelSpec& spec, const ProviderError& error) {
       type.find("rate_limit") != std::string::npos || type.find("api_error") != std::string::npos ||
       type.find("server") != std::string::npos || type.find("timeout") != std::string::npos;
   std::string text = spec.provider + ": " + Describe(error, spec.api_key);
+  // Billing (OpenAI's insufficient_quota, also sent mid-stream): retrying cannot help.
+  if (type == "insufficient_quota") return ResourceExhaustedError(text);
   return Status(transient ? StatusCode::kUnavailable : StatusCode::kInvalidArgument, text);
 }
 

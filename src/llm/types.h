@@ -68,12 +68,19 @@ void ParseToolArguments(ToolCall& call);
 // signatures back before tool_use). `origin` names the wire form it came in, so a codec
 // passes back only what it understands:
 //   "reasoning_content", "reasoning"  Chat Completions message fields;
-//   "anthropic"                       an Anthropic thinking or redacted_thinking block.
+//   "anthropic"                       an Anthropic thinking or redacted_thinking block;
+//   "openai-responses"                an OpenAI Responses `reasoning` output item.
 struct Reasoning {
   std::string origin;
   std::string text;       // Readable reasoning; empty for a redacted block.
   std::string signature;  // Anthropic's signature of the thinking block, verbatim.
   std::string redacted;   // Anthropic redacted_thinking `data`, verbatim; empty otherwise.
+  // OpenAI Responses: the item's id (rs_...), its `encrypted_content` verbatim (what a
+  // stateless request passes back), and its summary_text parts in order (`text` holds them
+  // joined by blank lines). Empty for other origins.
+  std::string id;
+  std::string encrypted;
+  std::vector<std::string> summary;
 
   friend bool operator==(const Reasoning&, const Reasoning&) = default;
 };
