@@ -32,12 +32,28 @@ std::string Malform(const std::string& arguments) {
   return arguments.substr(0, arguments.size() / 2) + "\"unterminated";
 }
 
+// The words of a stream_error fault, or empty when there is none.
+struct StreamError {
+  std::string type;
+  std::string message;
+};
+
 HttpResponse RenderModel(Protocol protocol, bool stream, const Reply& reply, FaultKind fault,
-                         std::optional<int> after_events) {
+                         std::optional<int> after_events, const StreamError& error) {
   HttpResponse r;
   if (fault == FaultKind::kHtml) {
     r.content_type = "text/html; charset=utf-8";
     r.body = kHtmlPage;
+    return r;
+  }
+  if (fault == FaultKind::kStreamError) {
+    if (!stream) {
+      r.body = StreamErrorBody(protocol, reply, error.type, error.message);
+      return r;
+    }
+    r.streaming = true;
+    r.content_type = "text/event-stream";
+    r.events = StreamErrorEvents(protocol, reply, error.type, error.message);
     return r;
   }
   if (fault == FaultKind::kStall) r.ending = HttpResponse::Ending::kStall;
@@ -91,6 +107,7 @@ Decision FakeLlmHandler::Handle(const HttpRequest& request) {
                  {"messages", 0},
                  {"tool_results", 0},
                  {"tools", Json::array()},
+                 {"reasoning_back", 0},
                  {"turn", nullptr},
                  {"fault", nullptr},
                  {"status", 200},
@@ -134,13 +151,18 @@ Decision FakeLlmHandler::HandleModel(Protocol protocol, const HttpRequest& reque
   Result<LlmRequest> parsed = ReadLlmRequest(protocol, *body, request.body.size());
   if (!parsed.ok()) return fail(400, parsed.error().message());
   const LlmRequest& req = *parsed;
-  if (scenario_.require_reasoning_back && req.turn_without_reasoning >= 0 &&
-      protocol != Protocol::kResponses) {
-    // The providers' own words (DeepSeek thinking mode; Anthropic extended thinking).
+  if (scenario_.require_reasoning_back && req.turn_without_reasoning >= 0) {
+    // The providers' own words (DeepSeek thinking mode; Anthropic extended thinking); for
+    // Responses, which accepts such a request and only reasons worse, the fake's own.
+    std::string index = std::to_string(req.turn_without_reasoning);
     std::string message =
         protocol == Protocol::kChat
             ? "The reasoning_content in the thinking mode must be passed back to the API."
-            : "messages." + std::to_string(req.turn_without_reasoning) +
+        : protocol == Protocol::kResponses
+            ? "input[" + index +
+                  "]: function_call item was provided without the reasoning item (with "
+                  "encrypted_content) that came before it"
+            : "messages." + index +
                   ".content.0.type: Expected `thinking` or `redacted_thinking`, but found a "
                   "different block. When `thinking` is enabled, an assistant message with "
                   "tool_use must start with a thinking block.";
@@ -151,6 +173,7 @@ Decision FakeLlmHandler::HandleModel(Protocol protocol, const HttpRequest& reque
   record["messages"] = req.messages;
   record["tool_results"] = req.tool_results;
   record["tools"] = req.tools;
+  record["reasoning_back"] = req.reasoning_back;
   for (size_t i = 0; i < scenario_.turns.size(); ++i) {
     if (!Matches(scenario_.turns[i].when, req)) continue;
     const Fault* fault = TakeFault(i);
@@ -206,6 +229,8 @@ Decision FakeLlmHandler::Answer(Protocol protocol, const LlmRequest& request, si
   reply.stop_reason = turn.stop_reason;
   reply.chunk_chars = turn.chunk_chars;
   reply.include_usage = request.include_usage;
+  if (!turn.reasoning.empty()) reply.reasoning_id = ids_.Next("rs");
+  reply.encrypted_reasoning = request.include_encrypted_reasoning;
   size_t reply_chars = turn.text.size();
   for (const ToolCallSpec& spec : turn.tool_calls) {
     ReplyToolCall call;
@@ -230,8 +255,14 @@ Decision FakeLlmHandler::Answer(Protocol protocol, const LlmRequest& request, si
   }
   FaultKind kind = fault != nullptr ? fault->kind : FaultKind::kDelay;  // kDelay: no effect.
   std::optional<int> after_events = fault != nullptr ? fault->after_events : std::nullopt;
-  d.render = [protocol, stream = request.stream, reply = std::move(reply), kind, after_events]() {
-    return RenderModel(protocol, stream, reply, kind, after_events);
+  StreamError error;
+  if (kind == FaultKind::kStreamError) {
+    error.type = fault->error_type.empty() ? "server_error" : fault->error_type;
+    error.message = fault->message.empty() ? "injected fault: stream error" : fault->message;
+  }
+  d.render = [protocol, stream = request.stream, reply = std::move(reply), kind, after_events,
+              error = std::move(error)]() {
+    return RenderModel(protocol, stream, reply, kind, after_events, error);
   };
   return d;
 }

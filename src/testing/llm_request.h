@@ -23,9 +23,16 @@ struct LlmRequest {
   std::string last_text;           // The last message or tool result.
   size_t bytes = 0;                // Body size.
   // The first assistant turn with tool calls but without its reasoning (Chat: no
-  // reasoning_content; Anthropic: not led by a signed thinking block), as its index among
-  // the messages; -1 when every such turn has it.
+  // reasoning_content; Anthropic: not led by a signed thinking block; Responses: a
+  // function_call item with no reasoning item carrying encrypted_content since the last
+  // user message or tool output), as its index among the messages (Responses: input
+  // items); -1 when every such turn has it.
   int turn_without_reasoning = -1;
+  // Reasoning passed back: Chat assistant messages with reasoning_content, Anthropic
+  // thinking/redacted_thinking blocks, Responses reasoning items with encrypted_content.
+  int reasoning_back = 0;
+  // Responses: `include` asks for reasoning.encrypted_content.
+  bool include_encrypted_reasoning = false;
 };
 
 // Reads the facts of `body`. Lenient: fields of unexpected types are skipped, as the point
