@@ -218,4 +218,56 @@ BENCHMARK(BM_OllamaStreamDecode)->Unit(benchmark::kMicrosecond);
 }  // namespace
 }  // namespace mh::llm
 
+// OpenAI Responses (an endpoint name, so no key is needed).
+namespace mh::llm {
+namespace {
+
+constexpr char kResponsesModel[] = "responses+http://127.0.0.1:1/v1#gpt-5";
+
+// As OpenAI streams a text reply: each delta names its item, output and content index.
+std::string ResponsesStream(int pieces) {
+  std::vector<std::pair<std::string, std::string>> events = {
+      {"response.created",
+       R"({"type":"response.created","sequence_number":0,"response":{"id":"resp_1","status":"in_progress","model":"gpt-5","output":[]}})"},
+      {"response.output_item.added",
+       R"({"type":"response.output_item.added","sequence_number":1,"output_index":0,"item":{"id":"msg_1","type":"message","status":"in_progress","role":"assistant","content":[]}})"}};
+  for (int i = 0; i < pieces; ++i) {
+    events.push_back(
+        {"response.output_text.delta",
+         R"({"type":"response.output_text.delta","sequence_number":)" + std::to_string(i + 2) +
+             R"(,"item_id":"msg_1","output_index":0,"content_index":0,"delta":"word ","logprobs":[]})"});
+  }
+  events.push_back(
+      {"response.output_item.done",
+       R"({"type":"response.output_item.done","output_index":0,"item":{"id":"msg_1","type":"message","status":"completed","role":"assistant","content":[{"type":"output_text","text":"word","annotations":[]}]}})"});
+  events.push_back(
+      {"response.completed",
+       R"({"type":"response.completed","response":{"id":"resp_1","status":"completed","model":"gpt-5","output":[],"usage":{"input_tokens":9,"input_tokens_details":{"cached_tokens":0},"output_tokens":1000,"output_tokens_details":{"reasoning_tokens":0},"total_tokens":1009}}})"});
+  return testing::SseBody(events);
+}
+
+void BM_ResponsesEncodeLongConversation(benchmark::State& state) {
+  ModelRequest request = Conversation(static_cast<int>(state.range(0)));
+  request.stream = false;
+  RunCall(
+      state, kResponsesModel, request,
+      testing::Reply(
+          200, "application/json",
+          R"({"status":"completed","output":[{"type":"message","content":[{"type":"output_text","text":"ok"}]}]})"));
+}
+BENCHMARK(BM_ResponsesEncodeLongConversation)->Arg(10)->Arg(50)->Unit(benchmark::kMicrosecond);
+
+// 1000 text deltas in 512-byte network pieces.
+void BM_ResponsesStreamDecode(benchmark::State& state) {
+  ModelRequest request;
+  request.messages.push_back(Message::User("hi"));
+  RunCall(state, kResponsesModel, request,
+          testing::Reply(200, "text/event-stream", ResponsesStream(1000), 512));
+  state.SetItemsProcessed(state.iterations() * 1000);
+}
+BENCHMARK(BM_ResponsesStreamDecode)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace mh::llm
+
 BENCHMARK_MAIN();

@@ -54,6 +54,9 @@ Json MessageToJson(const llm::Message& message) {
       if (!r.signature.empty()) item["signature"] = r.signature;
       if (!r.redacted.empty()) item["redacted"] = r.redacted;
       if (!r.tool_call_id.empty()) item["tool_call_id"] = r.tool_call_id;
+      if (!r.id.empty()) item["id"] = r.id;
+      if (!r.encrypted.empty()) item["encrypted"] = r.encrypted;
+      if (!r.summary.empty()) item["summary"] = r.summary;
       reasoning.push_back(std::move(item));
     }
     json["reasoning"] = std::move(reasoning);
@@ -84,7 +87,10 @@ Result<llm::Message> MessageFromJson(const Json& json) {
                                      .text = Field<std::string>(r, "text", ""),
                                      .signature = Field<std::string>(r, "signature", ""),
                                      .redacted = Field<std::string>(r, "redacted", ""),
-                                     .tool_call_id = Field<std::string>(r, "tool_call_id", "")});
+                                     .tool_call_id = Field<std::string>(r, "tool_call_id", ""),
+                                     .id = Field<std::string>(r, "id", ""),
+                                     .encrypted = Field<std::string>(r, "encrypted", ""),
+                                     .summary = Field<std::vector<std::string>>(r, "summary", {})});
       }
     }
     message.tool_call_id = Field<std::string>(json, "tool_call_id", "");

@@ -182,7 +182,9 @@ INSTANTIATE_TEST_SUITE_P(Protocols, FakeLlmE2eTest,
                          ::testing::Values(Protocol{"ChatStreaming", "", true},
                                            Protocol{"ChatWhole", "", false},
                                            Protocol{"AnthropicStreaming", "anthropic+", true},
-                                           Protocol{"AnthropicWhole", "anthropic+", false}),
+                                           Protocol{"AnthropicWhole", "anthropic+", false},
+                                           Protocol{"ResponsesStreaming", "responses+", true},
+                                           Protocol{"ResponsesWhole", "responses+", false}),
                          [](const ::testing::TestParamInfo<Protocol>& info) {
                            return info.param.name;
                          });

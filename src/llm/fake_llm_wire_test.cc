@@ -132,7 +132,7 @@ TEST_P(FakeLlmWireTest, CacheWritesAreNotPlainInput) {
   Start(R"({"name": "cache", "turns": [{"text": "ok",
       "usage": {"input_tokens": 10, "output_tokens": 1, "cache_read_tokens": 500,
                 "cache_write_tokens": 2000}}]})");
-  for (std::string prefix : {"", "anthropic+"}) {
+  for (std::string prefix : {"", "anthropic+", "responses+"}) {
     auto model = Make(prefix + server_->base_url() + "#m");
     ModelRequest request;
     request.messages.push_back(Message::User("hi"));
@@ -227,6 +227,76 @@ TEST_P(FakeLlmWireTest, PartlyMaskedKeyInA401IsRedactedAndAUserAgentIsSent) {
       << reply.error().message();
   std::string agent = server_->requests().at(0)["headers"].value("user-agent", "");
   EXPECT_TRUE(agent.starts_with("macrohard/")) << agent;
+}
+
+TEST_P(FakeLlmWireTest, ResponsesReasoningItemGoesBackEncryptedAndUsageIsSplitOnce) {
+  Start(kThinkingTools);
+  auto model = Make("responses+" + server_->base_url() + "/v1#gpt-5");
+  std::vector<Result<ModelResponse>> replies = TwoTurns(*model);
+  ASSERT_EQ(replies.size(), 2u);
+  ASSERT_TRUE(replies[0].ok()) << replies[0].status().ToString();
+  ASSERT_TRUE(replies[1].ok()) << replies[1].status().ToString();
+  ASSERT_EQ(replies[0]->message.reasoning.size(), 1u);
+  const Reasoning& reasoning = replies[0]->message.reasoning[0];
+  EXPECT_EQ(reasoning.text, "The user wants the time; call the tool.");
+  EXPECT_TRUE(reasoning.id.starts_with("rs_")) << reasoning.id;
+  EXPECT_FALSE(reasoning.encrypted.empty()) << "asked for with include";
+  EXPECT_EQ(replies[0]->message.Text(), "");
+  EXPECT_EQ(replies[0]->usage, (Usage{.input_tokens = 100,
+                                      .output_tokens = 10,
+                                      .cache_read_tokens = 60,
+                                      .reasoning_tokens = 40}));
+  EXPECT_EQ(replies[1]->message.Text(), "It is noon.") << "no reasoning in the answer text";
+  EXPECT_EQ(replies[1]->message.ReasoningText(), "Answer now.");
+  std::vector<Json> log = server_->requests();
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[0]["path"], "/v1/responses");
+  EXPECT_EQ(log[0]["reasoning_back"], 0);
+  EXPECT_EQ(log[1]["reasoning_back"], 1) << "the reasoning item went back";
+  EXPECT_EQ(log[1]["status"], 200);
+}
+
+TEST_P(FakeLlmWireTest, ResponsesServerRefusesACallWithoutItsReasoning) {
+  Start(kThinkingTools);
+  auto model = Make("responses+" + server_->base_url() + "/v1#gpt-5");
+  ModelRequest request;
+  request.tools.push_back(TimeTool());
+  request.stream = GetParam();
+  ToolCall call{.id = "call_1", .name = "get_time"};
+  Message assistant = Message::Assistant("", {call});
+  // Reasoning without encrypted content cannot go back statelessly: it is left out.
+  assistant.reasoning.push_back({.origin = "openai-responses", .text = "t", .id = "rs_1"});
+  request.messages = {Message::User("What time is it?"), assistant,
+                      Message::ToolResult("call_1", "12:00")};
+  Result<ModelResponse> reply = CompleteBlocking(*model, request);
+  ASSERT_FALSE(reply.ok());
+  EXPECT_EQ(reply.error().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(reply.error().message().find("input[1]: function_call item was provided without"),
+            std::string::npos)
+      << reply.error().message();
+}
+
+TEST_P(FakeLlmWireTest, ResponsesTruncationAndMidStreamErrors) {
+  Start(R"({"name": "cut", "turns": [
+      {"when": {"contains": "long"}, "text": "It was a dark and", "stop_reason": "max_output_tokens"},
+      {"when": {"contains": "fail"}, "text": "x",
+       "fault": {"kind": "stream_error", "error_type": "server_error",
+                 "message": "The model produced invalid content."}}]})");
+  auto model = Make("responses+" + server_->base_url() + "/v1#gpt-5");
+  ModelRequest request;
+  request.messages.push_back(Message::User("a long story"));
+  request.stream = GetParam();
+  Result<ModelResponse> cut = CompleteBlocking(*model, request);
+  ASSERT_TRUE(cut.ok()) << cut.status().ToString();
+  EXPECT_TRUE(cut->truncated());
+  EXPECT_EQ(cut->message.Text(), "It was a dark and");
+
+  request.messages = {Message::User("fail please")};
+  Result<ModelResponse> failed = CompleteBlocking(*model, request);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(failed.error().message(),
+            "responses-compatible: server_error: The model produced invalid content.");
 }
 
 INSTANTIATE_TEST_SUITE_P(StreamOrNot, FakeLlmWireTest, ::testing::Bool(),

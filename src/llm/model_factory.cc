@@ -4,6 +4,7 @@
 #include "llm/gemini.h"
 #include "llm/ollama.h"
 #include "llm/openai_chat.h"
+#include "llm/openai_responses.h"
 #include "llm/provider_model.h"
 
 namespace mh::llm {
@@ -26,6 +27,9 @@ Result<std::unique_ptr<Model>> MakeModel(std::string_view name, HttpTransport& t
       break;
     case WireProtocol::kOllamaChat:
       codec = NewOllamaCodec(spec, options.timeouts, limits);
+      break;
+    case WireProtocol::kOpenAiResponses:
+      codec = NewOpenAiResponsesCodec(spec, options.timeouts);
       break;
   }
   return std::unique_ptr<Model>(std::make_unique<ProviderModel>(

@@ -11,6 +11,7 @@ namespace {
 constexpr std::string_view kAnthropicPrefix = "anthropic+";
 constexpr std::string_view kGeminiPrefix = "gemini+";
 constexpr std::string_view kOllamaPrefix = "ollama+";
+constexpr std::string_view kResponsesPrefix = "responses+";
 constexpr std::string_view kEndpointKeyEnv = "MH_API_KEY";
 
 std::string ValidProviderList() {
@@ -19,6 +20,7 @@ std::string ValidProviderList() {
   return out +
          "; or an endpoint URL: http(s)://HOST[:PORT]/PATH#MODEL (OpenAI-compatible), "
          "anthropic+http(s)://HOST[:PORT]/PATH#MODEL (Anthropic-compatible), "
+         "responses+http(s)://HOST[:PORT]/PATH#MODEL (OpenAI Responses), "
          "gemini+http(s)://HOST[:PORT]/PATH#MODEL (Gemini generateContent) or "
          "ollama+http(s)://HOST[:PORT]#MODEL (Ollama's native API)";
 }
@@ -117,6 +119,10 @@ Result<ModelSpec> ParseEndpoint(std::string_view name, const EnvLookup& env) {
     url.remove_prefix(kOllamaPrefix.size());
     spec.protocol = WireProtocol::kOllamaChat;
     spec.provider = "ollama";
+  } else if (StartsWith(url, kResponsesPrefix)) {
+    url.remove_prefix(kResponsesPrefix.size());
+    spec.protocol = WireProtocol::kOpenAiResponses;
+    spec.provider = "responses-compatible";
   }
   size_t hash = url.rfind('#');
   if (hash == std::string_view::npos || hash + 1 == url.size()) {
@@ -169,6 +175,8 @@ const std::vector<ProviderInfo>& Providers() {
       {"xai", WireProtocol::kOpenAiChat, "https://api.x.ai/v1", "XAI_API_KEY", "", true},
       {"openai", WireProtocol::kOpenAiChat, "https://api.openai.com/v1", "OPENAI_API_KEY", "",
        true},
+      {"openai-responses", WireProtocol::kOpenAiResponses, "https://api.openai.com/v1",
+       "OPENAI_API_KEY", "", true},
       {"anthropic", WireProtocol::kAnthropicMessages, "https://api.anthropic.com",
        "ANTHROPIC_API_KEY", "", true},
       // Google's SDKs read GEMINI_API_KEY, then GOOGLE_API_KEY.
@@ -205,7 +213,7 @@ Result<BaseUrlOverrides> LoadBaseUrlOverrides(const ConfigFile& file, const toml
 Result<ModelSpec> ParseModelSpec(std::string_view name, const EnvLookup& env,
                                  const BaseUrlOverrides& overrides) {
   if (IsHttpUrl(name) || StartsWith(name, kAnthropicPrefix) || StartsWith(name, kGeminiPrefix) ||
-      StartsWith(name, kOllamaPrefix)) {
+      StartsWith(name, kOllamaPrefix) || StartsWith(name, kResponsesPrefix)) {
     return ParseEndpoint(name, env);
   }
   size_t slash = name.find('/');

@@ -6,6 +6,7 @@
 //   anthropic+http(s)://...#MODEL      any Anthropic-compatible endpoint (key: MH_API_KEY)
 //   gemini+http(s)://...#MODEL         any Gemini generateContent endpoint (key: MH_API_KEY)
 //   ollama+http(s)://HOST[:PORT]#MODEL an Ollama server's native API (key: MH_API_KEY, optional)
+//   responses+http(s)://...#MODEL      any OpenAI Responses endpoint (key: MH_API_KEY)
 //
 // Base URLs can be overridden per provider by MH_<PROVIDER>_BASE_URL or by config.
 #pragma once
@@ -32,6 +33,7 @@ EnvLookup ProcessEnv();
 enum class WireProtocol {
   kOpenAiChat,
   kAnthropicMessages,
+  kOpenAiResponses,
   kGeminiGenerateContent,
   kOllamaChat,  // Ollama's native POST /api/chat (NDJSON streaming, options.num_ctx).
 };
@@ -60,7 +62,7 @@ Result<BaseUrlOverrides> LoadBaseUrlOverrides(const ConfigFile& file, const toml
 struct ModelSpec {
   std::string name;      // As given: "xai/grok-4".
   std::string provider;  // "xai", ..., or "openai-compatible", "anthropic-compatible",
-                         // "gemini-compatible".
+                         // "responses-compatible", "gemini-compatible".
   WireProtocol protocol = WireProtocol::kOpenAiChat;
   std::string base_url;  // Without a trailing slash.
   std::string model;     // The model id sent to the provider: "grok-4".

@@ -61,6 +61,19 @@ TEST(ModelSpec, UnknownProviderListsTheValidOnes) {
       std::string::npos);
 }
 
+TEST(ModelSpec, OpenAiResponsesProviderNeedsTheOpenAiKey) {
+  Result<ModelSpec> spec =
+      ParseModelSpec("openai-responses/gpt-5", MapEnv({{"OPENAI_API_KEY", "sk-resp-123456"}}));
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ(spec->protocol, WireProtocol::kOpenAiResponses);
+  EXPECT_EQ(spec->base_url, "https://api.openai.com/v1");
+  EXPECT_EQ(spec->model, "gpt-5");
+  EXPECT_EQ(spec->key_env, "OPENAI_API_KEY");
+  Result<ModelSpec> keyless = ParseModelSpec("openai-responses/gpt-5", MapEnv({}));
+  ASSERT_FALSE(keyless.ok());
+  EXPECT_EQ(keyless.error().message(), "set OPENAI_API_KEY to use openai-responses/gpt-5");
+}
+
 TEST(ModelSpec, EndpointUrlsWithAModelName) {
   Result<ModelSpec> chat = ParseModelSpec("http://127.0.0.1:5000/v1/#my-model",
                                           MapEnv({{"MH_API_KEY", "endpoint-key-123"}}));

@@ -10,6 +10,7 @@
 #include "llm/fake_transport.h"
 #include "llm/model_factory.h"
 #include "llm/openai_chat.h"
+#include "llm/openai_responses.h"
 #include "llm/test_observer.h"
 
 namespace mh::llm {
@@ -68,6 +69,7 @@ Played Play(std::string_view model_name, const EnvLookup& env, testing::CannedRe
 const EnvLookup kXaiEnv = MapEnv({{"XAI_API_KEY", "xai-test-0123456789"}});
 const EnvLookup kAnthropicEnv = MapEnv({{"ANTHROPIC_API_KEY", "sk-ant-test-0123456789"}});
 const EnvLookup kNoEnv = MapEnv({});
+const EnvLookup kOpenAiEnv = MapEnv({{"OPENAI_API_KEY", "sk-test-0123456789"}});
 
 TEST(XaiBodies, ReasoningTokensComeOnTopOfCompletionTokensAndAreBilled) {
   Played p = Play("xai/grok-4", kXaiEnv,
@@ -240,6 +242,131 @@ TEST(ErrorBodies, LlamaCppThatCannotStreamToolsIsAskedAgainWhole) {
   ASSERT_EQ(transport.requests().size(), 2u);
   EXPECT_EQ((*ParseJson(transport.requests()[0].body))["stream"], true);
   EXPECT_EQ((*ParseJson(transport.requests()[1].body))["stream"], false);
+}
+
+// The next request after `reply`, as the Responses codec encodes it.
+Json ResponsesInputAfter(const ModelResponse& reply) {
+  ModelRequest next;
+  next.messages = {Message::User("go on"), reply.message};
+  if (!reply.message.tool_calls.empty()) {
+    next.messages.push_back(Message::ToolResult(reply.message.tool_calls[0].id, "19"));
+  }
+  Result<ModelSpec> spec = ParseModelSpec("openai-responses/gpt-5-mini", kOpenAiEnv);
+  EXPECT_TRUE(spec.ok());
+  Result<HttpRequest> http = NewOpenAiResponsesCodec(*spec)->Encode(next);
+  EXPECT_TRUE(http.ok());
+  return (*ParseJson(http->body))["input"];
+}
+
+TEST(ResponsesBodies, ReasoningItemWithEncryptedContentGoesBackVerbatim) {
+  std::string body = ReadBody("openai_responses_reasoning_encrypted.json");
+  Played p = Play("openai-responses/gpt-5-mini", kOpenAiEnv,
+                  testing::Reply(200, "application/json", body), /*stream=*/false);
+  ASSERT_TRUE(p.record.result->ok()) << p.record.result->status().ToString();
+  const ModelResponse& r = **p.record.result;
+  EXPECT_EQ(r.message.Text(), "12 + 7 = 19\n19 × 3 = 57\n57 × 10 = 570\n\nFinal result: 570");
+  EXPECT_TRUE(r.message.ReasoningText().starts_with("**Reporting final result**"));
+  EXPECT_EQ(r.stop_reason, StopReason::kEndTurn);
+  EXPECT_EQ(r.model, "gpt-5-mini-2025-08-07");
+  // 865 + 163 = 1028: reasoning (128) is inside output_tokens, counted once.
+  EXPECT_EQ(r.usage.input_tokens, 865);
+  EXPECT_EQ(r.usage.cache_read_tokens, 0);
+  EXPECT_EQ(r.usage.output_tokens, 163 - 128);
+  EXPECT_EQ(r.usage.reasoning_tokens, 128);
+  EXPECT_EQ(r.usage.total(), 1028);
+  EXPECT_NEAR(r.cost_usd, (865 * 0.25 + 163 * 2.0) / 1e6, 1e-12);
+
+  Json input = ResponsesInputAfter(r);
+  Json original = (*ParseJson(body))["output"][0];
+  ASSERT_GE(input.size(), 3u);
+  EXPECT_EQ(input[1], original) << "id, summary and encrypted_content, unchanged";
+  EXPECT_EQ(input[2]["role"], "assistant");
+  EXPECT_EQ(input[2]["content"][0]["text"], r.message.Text());
+}
+
+TEST(ResponsesBodies, StreamedReasoningSummaryAndCallAreAssembledAndGoBack) {
+  Played p = Play(
+      "openai-responses/gpt-5-mini", kOpenAiEnv,
+      testing::Reply(200, "text/event-stream",
+                     SseFromChunks("openai_responses_reasoning_tool_call.chunks.txt", false), 89),
+      /*stream=*/true);
+  ASSERT_TRUE(p.record.result->ok()) << p.record.result->status().ToString();
+  const ModelResponse& r = **p.record.result;
+  const std::string summary =
+      "**Calculating step-by-step using calculator**\n\nI'll compute 12 plus 7, then multiply the "
+      "result by 3, and finally multiply that by 10, reporting the final product.";
+  EXPECT_EQ(p.record.streamed_reasoning, summary);
+  EXPECT_EQ(p.record.streamed_text, "");
+  ASSERT_EQ(p.record.started_calls.size(), 1u);
+  EXPECT_EQ(p.record.started_calls[0].id, "call_AB6AaRZ1FYZB2RwS6A5vbdqn");
+  EXPECT_EQ(p.record.started_calls[0].name, "calculator");
+  EXPECT_EQ(r.message.Text(), "");
+  ASSERT_EQ(r.message.reasoning.size(), 1u);
+  const Reasoning& reasoning = r.message.reasoning[0];
+  EXPECT_EQ(reasoning.id, "rs_01830d662ab3856501693c321405c88190be3ab04d5782d5f9");
+  EXPECT_EQ(reasoning.text, summary);
+  // output_item.added carries a provisional encrypted_content; the done item's is kept.
+  EXPECT_TRUE(reasoning.encrypted.starts_with("gAAAAABpPDIVOKrs")) << reasoning.encrypted;
+  EXPECT_TRUE(reasoning.encrypted.ends_with("0wz4uQ=="));
+  ASSERT_EQ(r.message.tool_calls.size(), 1u);
+  EXPECT_EQ(r.message.tool_calls[0].arguments, Json({{"a", 12}, {"b", 7}, {"op", "add"}}));
+  EXPECT_EQ(r.stop_reason, StopReason::kToolUse);
+  EXPECT_EQ(r.usage, (Usage{.input_tokens = 134, .output_tokens = 28}));
+  EXPECT_EQ(r.model, "gpt-5.1-codex-max");
+
+  Json input = ResponsesInputAfter(r);
+  ASSERT_EQ(input.size(), 4u) << input.dump(2);
+  EXPECT_EQ(input[1]["type"], "reasoning") << "the reasoning goes back before its call";
+  EXPECT_EQ(input[1]["encrypted_content"], reasoning.encrypted);
+  EXPECT_EQ(input[1]["summary"][0]["text"], summary);
+  EXPECT_EQ(input[2]["type"], "function_call");
+  EXPECT_EQ(input[2]["call_id"], "call_AB6AaRZ1FYZB2RwS6A5vbdqn");
+  EXPECT_EQ(input[3]["type"], "function_call_output");
+}
+
+TEST(ResponsesBodies, Gpt51StreamedToolCall) {
+  Played p =
+      Play("openai-responses/gpt-5.1", kOpenAiEnv,
+           testing::Reply(200, "text/event-stream",
+                          SseFromChunks("openai_responses_gpt51_tool_call.chunks.txt", false), 53),
+           /*stream=*/true);
+  ASSERT_TRUE(p.record.result->ok()) << p.record.result->status().ToString();
+  const ModelResponse& r = **p.record.result;
+  ASSERT_EQ(p.record.started_calls.size(), 1u);
+  ASSERT_EQ(r.message.tool_calls.size(), 1u);
+  EXPECT_EQ(r.message.tool_calls[0].id, "call_2FQdm3Br7Qb35YUBSkDR7kue");
+  EXPECT_EQ(r.message.tool_calls[0].name, "get_weather");
+  EXPECT_EQ(r.message.tool_calls[0].arguments, Json({{"city", "Beijing"}}));
+  EXPECT_TRUE(r.message.reasoning.empty());
+  EXPECT_EQ(r.stop_reason, StopReason::kToolUse);
+  EXPECT_EQ(r.usage, (Usage{.input_tokens = 45, .output_tokens = 25}));
+}
+
+TEST(ErrorBodies, ResponsesQuotaErrorEventIsBillingNotARateLimit) {
+  Played p = Play("openai-responses/gpt-5-nano", kOpenAiEnv,
+                  testing::Reply(200, "text/event-stream",
+                                 SseFromChunks("openai_responses_error_quota.chunks.txt", false)),
+                  /*stream=*/true);
+  ASSERT_FALSE(p.record.result->ok());
+  const Status& error = p.record.result->error();
+  EXPECT_EQ(error.code(), StatusCode::kResourceExhausted);
+  EXPECT_TRUE(error.message().starts_with(
+      "openai-responses: insufficient_quota: You exceeded your current quota"))
+      << error.message();
+}
+
+TEST(ErrorBodies, ResponsesFailedEventCarriesTheProvidersWords) {
+  Played p =
+      Play("openai-responses/gpt-4o-mini", kOpenAiEnv,
+           testing::Reply(200, "text/event-stream",
+                          SseFromChunks("openai_responses_failed_rate_limit.chunks.txt", false)),
+           /*stream=*/true);
+  ASSERT_FALSE(p.record.result->ok());
+  const Status& error = p.record.result->error();
+  EXPECT_EQ(error.code(), StatusCode::kUnavailable);
+  EXPECT_EQ(error.message(),
+            "openai-responses: rate_limit_exceeded: Request too large for gpt-4o-mini in "
+            "organization on tokens per min (TPM): Limit 30000, Requested 35364.");
 }
 
 }  // namespace

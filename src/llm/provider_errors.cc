@@ -135,6 +135,8 @@ Status StreamErrorStatus(const ModelSpec& spec, const ProviderError& error) {
       type == "unavailable" || type == "resource_exhausted" || type == "internal" ||
       type == "deadline_exceeded";
   std::string text = spec.provider + ": " + Describe(error, spec.api_key);
+  // Billing (OpenAI's insufficient_quota, also sent mid-stream): retrying cannot help.
+  if (type == "insufficient_quota") return ResourceExhaustedError(text);
   return Status(transient ? StatusCode::kUnavailable : StatusCode::kInvalidArgument, text);
 }
 

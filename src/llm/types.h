@@ -73,13 +73,20 @@ void ParseToolArguments(ToolCall& call);
 //                                     summary, `signature` its thoughtSignature if any;
 //   "gemini-signature"                a Gemini thoughtSignature that came on an answer
 //                                     part: the functionCall of `tool_call_id`, or the
-//                                     text when `tool_call_id` is empty.
+//                                     text when `tool_call_id` is empty;
+//   "openai-responses"                an OpenAI Responses `reasoning` output item.
 struct Reasoning {
   std::string origin;
   std::string text;          // Readable reasoning; empty for a redacted block.
   std::string signature;     // Anthropic's or Gemini's signature, verbatim.
   std::string redacted;      // Anthropic redacted_thinking `data`, verbatim; empty otherwise.
   std::string tool_call_id;  // "gemini-signature": the call the signature belongs to.
+  // OpenAI Responses: the item's id (rs_...), its `encrypted_content` verbatim (what a
+  // stateless request passes back), and its summary_text parts in order (`text` holds them
+  // joined by blank lines). Empty for other origins.
+  std::string id;
+  std::string encrypted;
+  std::vector<std::string> summary;
 
   friend bool operator==(const Reasoning&, const Reasoning&) = default;
 };

@@ -58,7 +58,8 @@ Usage FromChat(const Json& u, ReasoningCount count) {
 }
 
 // Anthropic (input_tokens excludes the cache) and Responses (input_tokens includes cached
-// input, reported in input_tokens_details); output_tokens includes reasoning in both.
+// and cache-written input, reported in input_tokens_details; total_tokens = input_tokens +
+// output_tokens); output_tokens includes reasoning in both.
 Usage FromInputOutput(const Json& u) {
   Usage out;
   const Json& input_details = Object(u, "input_tokens_details");
@@ -68,7 +69,8 @@ Usage FromInputOutput(const Json& u) {
   out.cache_write_tokens = Int(u, "cache_creation_input_tokens");
   if (Has(input_details, "cached_tokens")) {
     out.cache_read_tokens = Int(input_details, "cached_tokens");
-    out.input_tokens = Minus(input, out.cache_read_tokens);
+    out.cache_write_tokens = Int(input_details, "cache_write_tokens");
+    out.input_tokens = Minus(input, out.cache_read_tokens + out.cache_write_tokens);
   } else {
     out.cache_read_tokens = Int(u, "cache_read_input_tokens");
     out.input_tokens = input;

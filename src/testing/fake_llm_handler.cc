@@ -32,12 +32,28 @@ std::string Malform(const std::string& arguments) {
   return arguments.substr(0, arguments.size() / 2) + "\"unterminated";
 }
 
+// The words of a stream_error fault, or empty when there is none.
+struct StreamError {
+  std::string type;
+  std::string message;
+};
+
 HttpResponse RenderModel(Protocol protocol, bool stream, const Reply& reply, FaultKind fault,
-                         std::optional<int> after_events) {
+                         std::optional<int> after_events, const StreamError& error) {
   HttpResponse r;
   if (fault == FaultKind::kHtml) {
     r.content_type = "text/html; charset=utf-8";
     r.body = kHtmlPage;
+    return r;
+  }
+  if (fault == FaultKind::kStreamError) {
+    if (!stream) {
+      r.body = StreamErrorBody(protocol, reply, error.type, error.message);
+      return r;
+    }
+    r.streaming = true;
+    r.content_type = "text/event-stream";
+    r.events = StreamErrorEvents(protocol, reply, error.type, error.message);
     return r;
   }
   if (fault == FaultKind::kStall) r.ending = HttpResponse::Ending::kStall;
@@ -114,6 +130,7 @@ Decision FakeLlmHandler::Handle(const HttpRequest& request) {
                  {"messages", 0},
                  {"tool_results", 0},
                  {"tools", Json::array()},
+                 {"reasoning_back", 0},
                  {"turn", nullptr},
                  {"fault", nullptr},
                  {"status", 200},
@@ -170,9 +187,10 @@ Decision FakeLlmHandler::HandleModel(Protocol protocol, const HttpRequest& reque
     record["thought_signatures"] = parsed->thought_signatures;
   }
   const LlmRequest& req = *parsed;
-  if (scenario_.require_reasoning_back && req.turn_without_reasoning >= 0 &&
-      protocol != Protocol::kResponses) {
-    // The providers' own words (DeepSeek thinking mode; Anthropic extended thinking).
+  if (scenario_.require_reasoning_back && req.turn_without_reasoning >= 0) {
+    // The providers' own words (DeepSeek thinking mode; Anthropic extended thinking); for
+    // Responses, which accepts such a request and only reasons worse, the fake's own.
+    std::string index = std::to_string(req.turn_without_reasoning);
     std::string message =
         protocol == Protocol::kChat
             ? "The reasoning_content in the thinking mode must be passed back to the API."
@@ -180,10 +198,14 @@ Decision FakeLlmHandler::HandleModel(Protocol protocol, const HttpRequest& reque
             ? "Function call is missing a thought_signature in functionCall parts. This is "
               "required for tools to work correctly, and missing thought_signature may lead "
               "to degraded model performance. Additional data, content " +
-                  std::to_string(req.turn_without_reasoning) +
+                  index +
                   ". Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures "
                   "for more details."
-            : "messages." + std::to_string(req.turn_without_reasoning) +
+        : protocol == Protocol::kResponses
+            ? "input[" + index +
+                  "]: function_call item was provided without the reasoning item (with "
+                  "encrypted_content) that came before it"
+            : "messages." + index +
                   ".content.0.type: Expected `thinking` or `redacted_thinking`, but found a "
                   "different block. When `thinking` is enabled, an assistant message with "
                   "tool_use must start with a thinking block.";
@@ -196,6 +218,7 @@ Decision FakeLlmHandler::HandleModel(Protocol protocol, const HttpRequest& reque
   record["tools"] = req.tools;
   if (req.max_tokens > 0) record["max_tokens"] = req.max_tokens;
   if (protocol == Protocol::kOllama) record["num_ctx"] = req.num_ctx;
+  record["reasoning_back"] = req.reasoning_back;
   for (size_t i = 0; i < scenario_.turns.size(); ++i) {
     if (!Matches(scenario_.turns[i].when, req)) continue;
     const Fault* fault = TakeFault(i);
@@ -252,6 +275,8 @@ Decision FakeLlmHandler::Answer(Protocol protocol, const LlmRequest& request, si
   reply.stop_reason = turn.stop_reason;
   reply.chunk_chars = turn.chunk_chars;
   reply.include_usage = request.include_usage;
+  if (!turn.reasoning.empty()) reply.reasoning_id = ids_.Next("rs");
+  reply.encrypted_reasoning = request.include_encrypted_reasoning;
   size_t reply_chars = turn.text.size();
   for (const ToolCallSpec& spec : turn.tool_calls) {
     ReplyToolCall call;
@@ -283,8 +308,14 @@ Decision FakeLlmHandler::Answer(Protocol protocol, const LlmRequest& request, si
   if (context > 0 && reply.input_tokens > context) reply.input_tokens = context;
   FaultKind kind = fault != nullptr ? fault->kind : FaultKind::kDelay;  // kDelay: no effect.
   std::optional<int> after_events = fault != nullptr ? fault->after_events : std::nullopt;
-  d.render = [protocol, stream = request.stream, reply = std::move(reply), kind, after_events]() {
-    return RenderModel(protocol, stream, reply, kind, after_events);
+  StreamError error;
+  if (kind == FaultKind::kStreamError) {
+    error.type = fault->error_type.empty() ? "server_error" : fault->error_type;
+    error.message = fault->message.empty() ? "injected fault: stream error" : fault->message;
+  }
+  d.render = [protocol, stream = request.stream, reply = std::move(reply), kind, after_events,
+              error = std::move(error)]() {
+    return RenderModel(protocol, stream, reply, kind, after_events, error);
   };
   return d;
 }

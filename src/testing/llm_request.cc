@@ -59,6 +59,7 @@ void ReadChat(const Json& body, LlmRequest& r) {
     if (GetString(m, "role") == "tool") ++r.tool_results;
     bool calls_tools =
         m.contains("tool_calls") && m["tool_calls"].is_array() && !m["tool_calls"].empty();
+    if (!GetString(m, "reasoning_content").empty()) ++r.reasoning_back;
     if (calls_tools && GetString(m, "reasoning_content").empty() && r.turn_without_reasoning < 0) {
       r.turn_without_reasoning = r.messages - 1;
     }
@@ -84,6 +85,11 @@ void ReadOllama(const Json& body, LlmRequest& r) {
 
 void ReadResponses(const Json& body, LlmRequest& r) {
   Append(r, GetString(body, "instructions"));
+  if (auto include = body.find("include"); include != body.end() && include->is_array()) {
+    for (const Json& what : *include) {
+      if (what == "reasoning.encrypted_content") r.include_encrypted_reasoning = true;
+    }
+  }
   if (auto tools = body.find("tools"); tools != body.end() && tools->is_array()) {
     for (const Json& t : *tools) {
       if (!t.is_object()) continue;
@@ -100,11 +106,21 @@ void ReadResponses(const Json& body, LlmRequest& r) {
     return;
   }
   if (!input->is_array()) return;
+  bool reasoned = false;  // A reasoning item since the last user message or tool output.
   for (const Json& item : *input) {
     if (!item.is_object()) continue;
     ++r.messages;
     std::string type = GetString(item, "type");
+    std::string role = GetString(item, "role");
     if (type == "function_call_output" || type == "custom_tool_call_output") ++r.tool_results;
+    if (type == "reasoning" && !GetString(item, "encrypted_content").empty()) {
+      ++r.reasoning_back;
+      reasoned = true;
+    }
+    if (type == "function_call" && !reasoned && r.turn_without_reasoning < 0) {
+      r.turn_without_reasoning = r.messages - 1;
+    }
+    if (type.ends_with("_output") || role == "user") reasoned = false;
     std::string text;
     if (item.contains("content")) text = ContentText(item["content"]);
     if (item.contains("output")) text += ContentText(item["output"]);
@@ -132,6 +148,10 @@ void ReadAnthropic(const Json& body, LlmRequest& r) {
       bool uses_tool = false;
       for (const Json& block : *content) {
         if (block.is_object() && GetString(block, "type") == "tool_result") ++r.tool_results;
+        if (block.is_object() && (GetString(block, "type") == "thinking" ||
+                                  GetString(block, "type") == "redacted_thinking")) {
+          ++r.reasoning_back;
+        }
         uses_tool = uses_tool || (block.is_object() && GetString(block, "type") == "tool_use");
       }
       const Json* first = content->empty() ? nullptr : &(*content)[0];

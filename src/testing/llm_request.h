@@ -27,11 +27,18 @@ struct LlmRequest {
   // 0 when none was.
   int64_t max_tokens = 0;
   // The first assistant turn with tool calls but without its reasoning (Chat: no
-  // reasoning_content; Anthropic: not led by a signed thinking block), as its index among
-  // the messages; -1 when every such turn has it.
+  // reasoning_content; Anthropic: not led by a signed thinking block; Responses: a
+  // function_call item with no reasoning item carrying encrypted_content since the last
+  // user message or tool output), as its index among the messages (Responses: input
+  // items); -1 when every such turn has it.
   int turn_without_reasoning = -1;
   // Gemini: the thoughtSignatures the client passed back, in the order of its parts.
   std::vector<std::string> thought_signatures;
+  // Reasoning passed back: Chat assistant messages with reasoning_content, Anthropic
+  // thinking/redacted_thinking blocks, Responses reasoning items with encrypted_content.
+  int reasoning_back = 0;
+  // Responses: `include` asks for reasoning.encrypted_content.
+  bool include_encrypted_reasoning = false;
 };
 
 // Reads the facts of `body`. Gemini bodies name neither model nor streaming (the URL

@@ -6,8 +6,8 @@ namespace mh::testing {
 namespace {
 
 constexpr FaultKind kFaultKinds[] = {
-    FaultKind::kHttpStatus,        FaultKind::kDelay, FaultKind::kStall, FaultKind::kCutStream,
-    FaultKind::kMalformedToolJson, FaultKind::kHtml};
+    FaultKind::kHttpStatus,        FaultKind::kDelay, FaultKind::kStall,      FaultKind::kCutStream,
+    FaultKind::kMalformedToolJson, FaultKind::kHtml,  FaultKind::kStreamError};
 
 // Reads typed keys of one JSON object; every error names `where` (e.g. "turn 2 (turns[1])").
 class ObjectReader {
@@ -283,6 +283,8 @@ std::string_view FaultKindName(FaultKind kind) {
       return "malformed_tool_json";
     case FaultKind::kHtml:
       return "html";
+    case FaultKind::kStreamError:
+      return "stream_error";
   }
   return "http_status";
 }

@@ -29,7 +29,15 @@ struct TurnMatch {
   std::optional<bool> stream;
 };
 
-enum class FaultKind { kHttpStatus, kDelay, kStall, kCutStream, kMalformedToolJson, kHtml };
+enum class FaultKind {
+  kHttpStatus,
+  kDelay,
+  kStall,
+  kCutStream,
+  kMalformedToolJson,
+  kHtml,
+  kStreamError,
+};
 std::string_view FaultKindName(FaultKind kind);
 
 struct Fault {
@@ -39,7 +47,7 @@ struct Fault {
   int64_t delay_ms = 0;             // kDelay.
   std::optional<int> after_events;  // kCutStream: whole events sent before the cut.
   std::optional<int64_t> times;     // Requests that get the fault; unset: all.
-  // kHttpStatus: the error body's words, as a provider would send them.
+  // kHttpStatus, kStreamError: the error's words, as a provider would send them.
   std::string error_type;    // OpenAI `type` and `code`, Anthropic `error.type`.
   std::string message;       // Default: "injected fault: HTTP N".
   std::string metadata_raw;  // OpenRouter's error.metadata.raw (message then is its own).

@@ -43,7 +43,7 @@ TEST(ScenarioTest, ParsesTheSpecExample) {
 TEST(ScenarioTest, RefusesBadFilesNamingTheTurnAndTheKey) {
   EXPECT_EQ(ErrorOf(R"({"turns": [{"text": "a"}, {"fault": {"kind": "explode"}}]})"),
             "turn 2 (turns[1]): fault.kind 'explode' is not one of http_status, delay, stall, "
-            "cut_stream, malformed_tool_json, html");
+            "cut_stream, malformed_tool_json, html, stream_error");
   EXPECT_NE(ErrorOf(R"({"turns": [{"when": {"tool_result": 1}}]})")
                 .find("turn 1 (turns[0]): when: unknown key 'tool_result'"),
             std::string::npos);

@@ -112,6 +112,36 @@ std::string FakeThinkingSignature(std::string_view text) {
   return "fake-signature-" + std::to_string(text.size());
 }
 
+std::string FakeEncryptedReasoning(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "fake-encrypted-";
+  for (unsigned char c : text) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
+std::vector<std::string> StreamErrorEvents(Protocol protocol, const Reply& reply,
+                                           std::string_view type, std::string_view message) {
+  switch (protocol) {
+    case Protocol::kChat:
+      return {SseEvent("", {{"error", {{"message", message}, {"type", type}, {"code", type}}}})};
+    case Protocol::kResponses:
+      return ResponsesErrorEvents(reply, type, message);
+    case Protocol::kAnthropic:
+      return {SseEvent("error",
+                       {{"type", "error"}, {"error", {{"type", type}, {"message", message}}}})};
+  }
+  return {};
+}
+
+std::string StreamErrorBody(Protocol protocol, const Reply& reply, std::string_view type,
+                            std::string_view message) {
+  if (protocol == Protocol::kResponses) return ResponsesErrorBody(reply, type, message);
+  return ErrorBody(protocol, 200, message, type, "");
+}
+
 std::string ErrorBody(Protocol protocol, int status, std::string_view message,
                       std::string_view type, std::string_view metadata_raw) {
   if (protocol == Protocol::kGemini) return GeminiErrorBody(status, message, type);

@@ -41,6 +41,10 @@ struct Reply {
   bool reasoning_apart = false;  // Chat: reasoning on top of completion_tokens (xAI).
   int chunk_chars = 8;
   bool include_usage = false;  // Chat streaming: send the usage chunk.
+  // Responses: the reasoning item's id (rs_...), and whether the request asked for
+  // reasoning.encrypted_content (then the item carries FakeEncryptedReasoning).
+  std::string reasoning_id;
+  bool encrypted_reasoning = false;
 };
 
 // Splits `text` into pieces of about `chars` bytes without cutting a UTF-8 character.
@@ -61,12 +65,26 @@ std::string ErrorBody(Protocol protocol, int status, std::string_view message,
                       std::string_view type, std::string_view metadata_raw);
 // The signature the fake server puts on a thinking block of `text`.
 std::string FakeThinkingSignature(std::string_view text);
+// The encrypted_content the fake server puts on a Responses reasoning item of `text`.
+std::string FakeEncryptedReasoning(std::string_view text);
+
+// A provider error in the middle of a reply (fault stream_error), as each protocol sends
+// it: streaming, Chat a `data: {"error":...}` chunk, Anthropic an `error` event, Responses
+// response.created, response.in_progress, an `error` event and response.failed; whole,
+// Responses a response with status "failed", the others their error body (with HTTP 200).
+std::vector<std::string> StreamErrorEvents(Protocol protocol, const Reply& reply,
+                                           std::string_view type, std::string_view message);
+std::string StreamErrorBody(Protocol protocol, const Reply& reply, std::string_view type,
+                            std::string_view message);
 
 // Per protocol (wire_chat.cc, wire_responses.cc, wire_anthropic.cc).
 std::vector<std::string> ChatStreamEvents(const Reply& reply);
 std::string ChatBody(const Reply& reply);
 std::vector<std::string> ResponsesStreamEvents(const Reply& reply);
 std::string ResponsesBody(const Reply& reply);
+std::vector<std::string> ResponsesErrorEvents(const Reply& reply, std::string_view type,
+                                              std::string_view message);
+std::string ResponsesErrorBody(const Reply& reply, std::string_view type, std::string_view message);
 std::vector<std::string> AnthropicStreamEvents(const Reply& reply);
 std::string AnthropicBody(const Reply& reply);
 // Gemini (wire_gemini.cc): calls come without an id when `call_id` is empty, as older

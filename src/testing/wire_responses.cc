@@ -4,22 +4,32 @@
 namespace mh::testing {
 namespace {
 
+// Cached (and cache-written) input is inside input_tokens, reasoning inside output_tokens;
+// total_tokens is their sum.
 Json Usage(const Reply& reply) {
-  return {{"input_tokens", reply.input_tokens},
-          {"input_tokens_details", {{"cached_tokens", 0}}},
-          {"output_tokens", reply.output_tokens},
-          {"output_tokens_details", {{"reasoning_tokens", 0}}},
-          {"total_tokens", reply.input_tokens + reply.output_tokens}};
+  int64_t input = reply.input_tokens + reply.cache_read_tokens + reply.cache_write_tokens;
+  int64_t output = reply.output_tokens + reply.reasoning_tokens;
+  Json input_details = {{"cached_tokens", reply.cache_read_tokens}};
+  if (reply.cache_write_tokens > 0) input_details["cache_write_tokens"] = reply.cache_write_tokens;
+  return {{"input_tokens", input},
+          {"input_tokens_details", std::move(input_details)},
+          {"output_tokens", output},
+          {"output_tokens_details", {{"reasoning_tokens", reply.reasoning_tokens}}},
+          {"total_tokens", input + output}};
 }
+
+// The Responses API has no stop reason; "max_output_tokens" ends a response incomplete.
+bool Incomplete(const Reply& reply) { return reply.stop_reason == "max_output_tokens"; }
 
 Json TextPart(std::string_view text) {
   return {{"type", "output_text"}, {"text", text}, {"annotations", Json::array()}};
 }
 
 Json MessageItem(const Reply& reply, bool done) {
+  std::string status = !done ? "in_progress" : Incomplete(reply) ? "incomplete" : "completed";
   return {{"id", reply.message_id},
           {"type", "message"},
-          {"status", done ? "completed" : "in_progress"},
+          {"status", status},
           {"role", "assistant"},
           {"content", done ? Json::array({TextPart(reply.text)}) : Json::array()}};
 }
@@ -33,33 +43,45 @@ Json CallItem(const ReplyToolCall& call, bool done) {
           {"name", call.name}};
 }
 
+// As OpenAI sends it: encrypted_content only when the request included it; the summary
+// empty until the item is done.
+Json ReasoningItem(const Reply& reply, bool done) {
+  Json item = {{"id", reply.reasoning_id}, {"type", "reasoning"}};
+  if (reply.encrypted_reasoning)
+    item["encrypted_content"] = FakeEncryptedReasoning(reply.reasoning);
+  Json summary = Json::array();
+  if (done) summary.push_back({{"type", "summary_text"}, {"text", reply.reasoning}});
+  item["summary"] = std::move(summary);
+  return item;
+}
+
+bool HasMessage(const Reply& reply) { return !reply.text.empty() || reply.tool_calls.empty(); }
+
 Json Output(const Reply& reply) {
   Json output = Json::array();
-  if (!reply.text.empty() || reply.tool_calls.empty()) output.push_back(MessageItem(reply, true));
+  if (!reply.reasoning.empty()) output.push_back(ReasoningItem(reply, true));
+  if (HasMessage(reply)) output.push_back(MessageItem(reply, true));
   for (const ReplyToolCall& call : reply.tool_calls) output.push_back(CallItem(call, true));
   return output;
 }
 
-// The Responses API has no stop reason; "max_output_tokens" ends a response incomplete.
-bool Incomplete(const Reply& reply) { return reply.stop_reason == "max_output_tokens"; }
-
-Json ResponseObject(const Reply& reply, bool done) {
-  bool incomplete = done && Incomplete(reply);
+// `state`: "in_progress", "completed" (or "incomplete", by the reply) or "failed".
+Json ResponseObject(const Reply& reply, std::string_view state, Json error = nullptr) {
+  bool incomplete = state == "completed" && Incomplete(reply);
   return {
       {"id", reply.id},
       {"object", "response"},
       {"created_at", reply.created},
-      {"status", !done        ? "in_progress"
-                 : incomplete ? "incomplete"
-                              : "completed"},
-      {"error", nullptr},
+      {"status", incomplete ? "incomplete" : state},
+      {"error", std::move(error)},
       {"incomplete_details", incomplete ? Json({{"reason", "max_output_tokens"}}) : Json(nullptr)},
       {"model", reply.model},
-      {"output", done ? Output(reply) : Json::array()},
+      {"output", state == "completed" ? Output(reply) : Json::array()},
       {"parallel_tool_calls", true},
+      {"store", false},
       {"tool_choice", "auto"},
       {"tools", Json::array()},
-      {"usage", done ? Usage(reply) : Json(nullptr)}};
+      {"usage", state == "completed" ? Usage(reply) : Json(nullptr)}};
 }
 
 Json With(Json base, const Json& extra) {
@@ -81,6 +103,22 @@ class EventWriter {
   int sequence_ = 0;
   std::vector<std::string> events_;
 };
+
+void AddReasoningEvents(const Reply& reply, int index, EventWriter& w) {
+  Json where = {{"item_id", reply.reasoning_id}, {"output_index", index}, {"summary_index", 0}};
+  w.Add("response.output_item.added",
+        {{"output_index", index}, {"item", ReasoningItem(reply, false)}});
+  Json empty_part = {{"type", "summary_text"}, {"text", ""}};
+  w.Add("response.reasoning_summary_part.added", With(where, {{"part", empty_part}}));
+  for (std::string_view piece : SplitUtf8(reply.reasoning, reply.chunk_chars)) {
+    w.Add("response.reasoning_summary_text.delta", With(where, {{"delta", piece}}));
+  }
+  w.Add("response.reasoning_summary_text.done", With(where, {{"text", reply.reasoning}}));
+  Json part = {{"type", "summary_text"}, {"text", reply.reasoning}};
+  w.Add("response.reasoning_summary_part.done", With(where, {{"part", part}}));
+  w.Add("response.output_item.done",
+        {{"output_index", index}, {"item", ReasoningItem(reply, true)}});
+}
 
 void AddMessageEvents(const Reply& reply, int index, EventWriter& w) {
   Json where = {{"item_id", reply.message_id}, {"output_index", index}, {"content_index", 0}};
@@ -114,18 +152,37 @@ void AddCallEvents(const ReplyToolCall& call, int index, int chunk_chars, EventW
 
 std::vector<std::string> ResponsesStreamEvents(const Reply& reply) {
   EventWriter w;
-  w.Add("response.created", {{"response", ResponseObject(reply, false)}});
-  w.Add("response.in_progress", {{"response", ResponseObject(reply, false)}});
+  w.Add("response.created", {{"response", ResponseObject(reply, "in_progress")}});
+  w.Add("response.in_progress", {{"response", ResponseObject(reply, "in_progress")}});
   int index = 0;
-  if (!reply.text.empty() || reply.tool_calls.empty()) AddMessageEvents(reply, index++, w);
+  if (!reply.reasoning.empty()) AddReasoningEvents(reply, index++, w);
+  if (HasMessage(reply)) AddMessageEvents(reply, index++, w);
   for (const ReplyToolCall& call : reply.tool_calls) {
     AddCallEvents(call, index++, reply.chunk_chars, w);
   }
   w.Add(Incomplete(reply) ? "response.incomplete" : "response.completed",
-        {{"response", ResponseObject(reply, true)}});
+        {{"response", ResponseObject(reply, "completed")}});
   return w.Take();
 }
 
-std::string ResponsesBody(const Reply& reply) { return DumpJson(ResponseObject(reply, true)); }
+std::string ResponsesBody(const Reply& reply) {
+  return DumpJson(ResponseObject(reply, "completed"));
+}
+
+std::vector<std::string> ResponsesErrorEvents(const Reply& reply, std::string_view type,
+                                              std::string_view message) {
+  EventWriter w;
+  w.Add("response.created", {{"response", ResponseObject(reply, "in_progress")}});
+  w.Add("response.in_progress", {{"response", ResponseObject(reply, "in_progress")}});
+  w.Add("error", {{"code", type}, {"message", message}, {"param", nullptr}});
+  Json error = {{"code", type}, {"message", message}};
+  w.Add("response.failed", {{"response", ResponseObject(reply, "failed", error)}});
+  return w.Take();
+}
+
+std::string ResponsesErrorBody(const Reply& reply, std::string_view type,
+                               std::string_view message) {
+  return DumpJson(ResponseObject(reply, "failed", {{"code", type}, {"message", message}}));
+}
 
 }  // namespace mh::testing
