@@ -54,15 +54,15 @@ Result<std::string> NormalizeBaseUrl(std::string_view url, std::string_view what
 
 // An Ollama server's root: users of its OpenAI-compatible endpoint give .../v1, and the
 // native API's paths are /api/...; either suffix is dropped.
-std::string OllamaRoot(std::string url) {
+std::string OllamaRoot(std::string_view url) {
   for (std::string_view suffix : {"/v1", "/api"}) {
     if (url.size() > suffix.size() && url.ends_with(suffix)) {
-      url.resize(url.size() - suffix.size());
+      url.remove_suffix(suffix.size());
       break;
     }
   }
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  return url;
+  while (!url.empty() && url.back() == '/') url.remove_suffix(1);
+  return std::string(url);
 }
 
 // OLLAMA_HOST as Ollama's clients read it: "HOST", "HOST:PORT" or a URL. Without a scheme
@@ -84,7 +84,7 @@ Result<std::string> OllamaHostUrl(std::string_view value) {
     url = "http://" + host + (has_port ? "" : ":11434") + path;
   }
   ASSIGN_OR_RETURN(std::string normal, NormalizeBaseUrl(url, "OLLAMA_HOST"));
-  return OllamaRoot(std::move(normal));
+  return OllamaRoot(normal);
 }
 
 std::string UpperCase(std::string_view s) {
@@ -157,7 +157,7 @@ Result<std::string> ConfiguredBaseUrl(const ProviderInfo& info, const EnvLookup&
 Result<std::string> BaseUrlFor(const ProviderInfo& info, const EnvLookup& env,
                                const BaseUrlOverrides& overrides) {
   ASSIGN_OR_RETURN(std::string url, ConfiguredBaseUrl(info, env, overrides));
-  return info.protocol == WireProtocol::kOllamaChat ? OllamaRoot(std::move(url)) : url;
+  return info.protocol == WireProtocol::kOllamaChat ? OllamaRoot(url) : url;
 }
 
 }  // namespace

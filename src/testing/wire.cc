@@ -132,6 +132,10 @@ std::vector<std::string> StreamErrorEvents(Protocol protocol, const Reply& reply
     case Protocol::kAnthropic:
       return {SseEvent("error",
                        {{"type", "error"}, {"error", {{"type", type}, {"message", message}}}})};
+    case Protocol::kGemini:  // A chunk that is Google's error object.
+      return {SseEvent("", Json::parse(GeminiErrorBody(500, message, type)))};
+    case Protocol::kOllama:  // An error line after 200 OK.
+      return {DumpJson({{"error", message}}) + "\n"};
   }
   return {};
 }
