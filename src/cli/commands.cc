@@ -3,9 +3,9 @@
 namespace mh::cli {
 
 CommandList RegisterCommands(CLI::App& app) {
-  return {RegisterVersion(app), RegisterChat(app), RegisterSolve(app), RegisterTool(app),
-          RegisterNew(app),     RegisterRun(app),  RegisterServe(app), RegisterStatus(app),
-          RegisterLog(app),     RegisterIssue(app)};
+  return {RegisterVersion(app), RegisterChat(app),  RegisterSolve(app), RegisterTool(app),
+          RegisterNew(app),     RegisterRun(app),   RegisterServe(app), RegisterStatus(app),
+          RegisterLog(app),     RegisterIssue(app), RegisterDoctor(app)};
 }
 
 int RunSelected(const CommandList& commands) {

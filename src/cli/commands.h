@@ -31,5 +31,6 @@ Command RegisterServe(CLI::App& app);
 Command RegisterStatus(CLI::App& app);
 Command RegisterLog(CLI::App& app);
 Command RegisterIssue(CLI::App& app);
+Command RegisterDoctor(CLI::App& app);
 
 }  // namespace mh::cli

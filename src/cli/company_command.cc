@@ -81,6 +81,7 @@ int RunCompany(const RunFlags& flags, company::RunMode mode) {
   Result<std::unique_ptr<CompanyRuntime>> runtime =
       CompanyRuntime::Open(flags.dir, *config, flags.model, flags.limits);
   if (!runtime.ok()) return Fail(kExitUsage, runtime.error().message());
+  if (!(*runtime)->folder_note().empty()) std::printf("%s\n", (*runtime)->folder_note().c_str());
   company::RunOptions options;
   options.mode = mode;
   options.stop = interrupt.token();

@@ -2,6 +2,8 @@
 
 #include <filesystem>
 
+#include "company/folder.h"
+
 namespace mh::cli {
 
 Result<std::unique_ptr<store::Store>> OpenCompanyStore(const std::string& dir) {
@@ -10,6 +12,8 @@ Result<std::unique_ptr<store::Store>> OpenCompanyStore(const std::string& dir) {
   if (!std::filesystem::exists(paths.charter, ec)) {
     return NotFoundError(paths.root + " holds no company (no company.toml)");
   }
+  // Never made afresh here: a missing store is a lost company, not a new one.
+  RETURN_IF_ERROR(company::StoreFilePresent(dir));
   std::filesystem::create_directories(paths.state_dir, ec);
   return store::OpenSqliteStore(paths.store, {.durability = store::Durability::kNormal});
 }
@@ -35,6 +39,8 @@ Result<std::unique_ptr<CompanyRuntime>> CompanyRuntime::Open(const std::string& 
                                                              const llm::ModelLimits& limits) {
   std::unique_ptr<CompanyRuntime> rt(new CompanyRuntime(config, model_override, limits));
   ASSIGN_OR_RETURN(rt->store_, OpenCompanyStore(dir));
+  RETURN_IF_ERROR(company::VerifyStore(dir, *rt->store_));
+  RETURN_IF_ERROR(company::EnterFolder(dir, &rt->folder_note_));
   ASSIGN_OR_RETURN(rt->runner_, sandbox::RealProcessRunner::Create());
   CompanyRuntime* raw = rt.get();
   company::CompanyDeps deps{
@@ -61,8 +67,7 @@ Result<llm::Model*> CompanyRuntime::ModelFor(const std::string& name) {
   if (it != cache_.end()) return it->second.get();
   llm::ModelLimits limits =
       llm::WithOverrides(llm::LimitsFor(company_->charter().model_limits, wanted), limits_);
-  ASSIGN_OR_RETURN(std::unique_ptr<llm::Model> model,
-                   models_.MakeModel(wanted, config_, limits));
+  ASSIGN_OR_RETURN(std::unique_ptr<llm::Model> model, models_.MakeModel(wanted, config_, limits));
   llm::Model* raw = model.get();
   cache_[wanted] = std::move(model);
   return raw;

@@ -32,6 +32,8 @@ class CompanyRuntime {
   ~CompanyRuntime();
 
   company::Company& company() { return *company_; }
+  // "company moved here from PATH" when it was, else empty.
+  const std::string& folder_note() const { return folder_note_; }
   ModelRuntime& models() { return models_; }
 
  private:
@@ -48,6 +50,7 @@ class CompanyRuntime {
   ModelRuntime models_;
   std::mutex mutex_;
   std::map<std::string, std::unique_ptr<llm::Model>> cache_;  // Guarded by mutex_.
+  std::string folder_note_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<sandbox::RealProcessRunner> runner_;
   std::unique_ptr<company::Company> company_;  // Declared last: destroyed first.

@@ -33,6 +33,7 @@
 #include "cli/company_runtime.h"
 #include "cli/runtime.h"
 #include "company/company.h"
+#include "company/folder.h"
 #include "company/tracker.h"
 
 namespace mh::cli {
@@ -351,6 +352,9 @@ int RunStatus(const StatusFlags& flags) {
   Result<std::string> id = company::ReadCompanyId(flags.dir);
   if (!id.ok()) return Fail(kExitUsage, id.error());
   source.company_id = *id;
+  if (Status verified = company::VerifyStore(flags.dir, *source.store); !verified.ok()) {
+    return Fail(kExitUsage, verified);
+  }
   if (flags.watch) {
     auto ms = static_cast<int64_t>(flags.interval_seconds * 1000);
     return Watch(source, std::chrono::milliseconds(ms));

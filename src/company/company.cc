@@ -43,8 +43,9 @@ std::string HostName() {
 // "host:pid:random": a run's lease holder name.
 std::string NewHolder() { return HostName() + ":" + std::to_string(getpid()) + ":" + NewId("run"); }
 
-// True when `holder` names a process on this host that no longer exists.
-bool HolderIsDead(const std::string& holder) {
+}  // namespace
+
+bool LeaseHolderIsDead(const std::string& holder) {
   size_t a = holder.find(':');
   size_t b = holder.find(':', a + 1);
   if (a == std::string::npos || b == std::string::npos) return false;
@@ -52,8 +53,6 @@ bool HolderIsDead(const std::string& holder) {
   pid_t pid = static_cast<pid_t>(std::strtol(holder.c_str() + a + 1, nullptr, 10));
   return pid > 0 && kill(pid, 0) != 0 && errno == ESRCH;
 }
-
-}  // namespace
 
 CompanyPaths PathsFor(const std::string& dir) {
   fs::path root = fs::absolute(dir).lexically_normal();
@@ -231,7 +230,7 @@ Status TakeLease(store::Store& store, const std::string& name, const std::string
   ASSIGN_OR_RETURN(bool got, store.AcquireLease(name, holder, kLeaseTtl));
   if (got) return Status::Ok();
   ASSIGN_OR_RETURN(std::optional<store::Lease> lease, store.GetLease(name));
-  if (lease && HolderIsDead(lease->holder)) {
+  if (lease && LeaseHolderIsDead(lease->holder)) {
     // The previous run was killed: its lease need not run out first.
     RETURN_IF_ERROR(store.ReleaseLease(name, lease->holder));
     ASSIGN_OR_RETURN(got, store.AcquireLease(name, holder, kLeaseTtl));

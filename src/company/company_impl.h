@@ -76,6 +76,10 @@ class Ledger {
   std::map<std::string, Spend> items_;  // Guarded by mutex_.
 };
 
+// True when a run's lease `holder` ("host:pid:...") names a process on this host that no
+// longer exists.
+bool LeaseHolderIsDead(const std::string& holder);
+
 // The worktree as JSON, as kept in a session's state blob.
 Json WorktreeToJson(const sandbox::Worktree& worktree);
 

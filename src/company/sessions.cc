@@ -13,16 +13,16 @@ namespace fs = std::filesystem;
 
 namespace {
 
-Result<sandbox::Worktree> WorktreeFromBlob(const std::string& blob) {
+// Only the workspace's name, branch and base are kept: its paths are re-derived from
+// the folder the company is opened in, so a moved or copied company uses its own
+// workspaces and never the ones of the folder it came from. Older blobs also hold
+// absolute paths; they are ignored.
+Result<sandbox::Worktree> WorktreeFromBlob(const sandbox::WorktreeManager& worktrees,
+                                           const std::string& blob) {
   ASSIGN_OR_RETURN(Json j, ParseJson(blob));
   try {
     const Json& w = j.at("worktree");
-    return sandbox::Worktree{.name = w.at("name"),
-                             .path = w.at("path"),
-                             .branch = w.at("branch"),
-                             .base_commit = w.at("base_commit"),
-                             .git_dir = w.at("git_dir"),
-                             .common_dir = w.at("common_dir")};
+    return worktrees.Describe(w.at("name"), w.at("branch"), w.at("base_commit"));
   } catch (const Json::exception& e) {
     return DataLossError(std::string("a company session's state has no worktree: ") + e.what());
   }
@@ -46,9 +46,7 @@ std::unique_ptr<tools::Tool> MakeBuiltin(const std::string& name) {
 }  // namespace
 
 Json WorktreeToJson(const sandbox::Worktree& w) {
-  return {{"name", w.name},       {"path", w.path},
-          {"branch", w.branch},   {"base_commit", w.base_commit},
-          {"git_dir", w.git_dir}, {"common_dir", w.common_dir}};
+  return {{"name", w.name}, {"branch", w.branch}, {"base_commit", w.base_commit}};
 }
 
 std::string Company::Impl::WorkSessionId(const store::WorkItem& item, const std::string& role) {
@@ -78,13 +76,7 @@ Result<sandbox::Worktree> Company::Impl::WorktreeFor(const std::string& name,
   if (fs::exists(path, ec)) {
     // Made by a run that died before its session was recorded: use it as it is.
     ASSIGN_OR_RETURN(std::string head, worktrees_->ResolveCommit("refs/heads/" + branch));
-    fs::path common = fs::path(paths_.repo) / ".git";
-    return sandbox::Worktree{.name = name,
-                             .path = path.string(),
-                             .branch = branch,
-                             .base_commit = head,
-                             .git_dir = (path / ".git").string(),
-                             .common_dir = common.string()};
+    return worktrees_->Describe(name, branch, head);
   }
   if (worktrees_->ResolveCommit("refs/heads/" + branch).ok()) return worktrees_->Open(name, branch);
   return worktrees_->Add(name, branch, base);
@@ -154,7 +146,7 @@ Status Company::Impl::StartWorkSession(const store::WorkItem& item, bool probe) 
   Prepare(std::move(live), id,
           [this, item, id, blob, &role](LiveSession& live) -> Result<agent::SessionConfig> {
             if (blob) {
-              ASSIGN_OR_RETURN(live.worktree, WorktreeFromBlob(*blob));
+              ASSIGN_OR_RETURN(live.worktree, WorktreeFromBlob(*worktrees_, *blob));
               RETURN_IF_ERROR(worktrees_->Remount(live.worktree.name));
               std::error_code ec;
               if (!fs::exists(live.worktree.path, ec)) {
@@ -213,11 +205,10 @@ Status Company::Impl::Launch(LiveSession& live, agent::SessionConfig config) {
                                                       std::move(config)));
   LiveSession* raw = &live;
   std::string id = live.session->id();
-  live.session->set_step_callback(
-      [this, raw](const agent::StepReport& step) {
-        OnStep(raw->role, raw->item_id, step);
-        OnModelReply(raw->model);
-      });
+  live.session->set_step_callback([this, raw](const agent::StepReport& step) {
+    OnStep(raw->role, raw->item_id, step);
+    OnModelReply(raw->model);
+  });
   // Each piece of the session's work runs on the pool; once the piece in which the
   // session ended has returned, its aftermath (the commit) runs there too, and then
   // the scheduler may destroy it.

@@ -14,6 +14,7 @@
 #include <sstream>
 #include <utility>
 
+#include "sandbox/alternates.h"
 #include "sandbox/worktree_git.h"
 
 namespace mh::sandbox {
@@ -98,6 +99,16 @@ Status WriteRepoFile(const std::string& root, const std::string& relative,
 }
 
 }  // namespace
+
+std::string RelativeAlternates(const std::string& git_dir, const std::string& common_dir) {
+  std::error_code ec;
+  fs::path from = fs::weakly_canonical(fs::path(git_dir) / "objects", ec);
+  if (ec) from = fs::path(git_dir) / "objects";
+  fs::path to = fs::weakly_canonical(fs::path(common_dir) / "objects", ec);
+  if (ec) to = fs::path(common_dir) / "objects";
+  fs::path relative = to.lexically_relative(from);
+  return relative.empty() ? to.string() : relative.string();
+}
 
 Result<std::unique_ptr<WorktreeManager>> WorktreeManager::Create(ProcessRunner& runner,
                                                                  const std::string& repo,
@@ -204,7 +215,12 @@ Status WorktreeManager::Clone(const Worktree& worktree, const std::string& commi
   RETURN_IF_ERROR(in_clone({"config", "user.name", "Macrohard agent"}));
   RETURN_IF_ERROR(in_clone({"config", "user.email", "agent@macrohard.localhost"}));
   std::string excludes = std::string(kDefaultExcludes) + options_.extra_excludes;
-  return WriteRepoFile(worktree.git_dir, "info/exclude", excludes);
+  RETURN_IF_ERROR(WriteRepoFile(worktree.git_dir, "info/exclude", excludes));
+  // git clone --shared names the repository's objects by absolute path; a relative one
+  // (git reads it from the workspace's objects directory) keeps a moved or copied folder
+  // borrowing from its own repository, never from the one it was copied from.
+  return WriteRepoFile(worktree.git_dir, "objects/info/alternates",
+                       RelativeAlternates(worktree.git_dir, common_dir_) + "\n");
 }
 
 Result<std::string> WorktreeManager::Diff(const Worktree& worktree) {

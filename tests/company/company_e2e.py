@@ -474,6 +474,158 @@ class CompanyTest(unittest.TestCase):
         for k in range(5, 9):
             self.assertIn(f"m{k}.py", self.git("ls-tree", "--name-only", "main"))
 
+    # --- the folder: copies, moves, lost stores, doctor ---
+
+    def question_turns(self):
+        return opening_turns([("Alpha module", "alpha")]) + [
+            turn("Work item #5 (task)", 0,
+                 call("ask_for_help", question="Should f return 'ok' or 'OK'?")),
+            turn("Work item #5 (task)", 1, *module("alpha", "ok"), last="A person answered"),
+            turn("Work item #5 (task)", 3, call("submit", summary="alpha")),
+            approve(5),
+        ]
+
+    def run_to_the_question(self):
+        # Plain directories for workspaces: a copy of mounted workspace disks is not tested.
+        self.start(self.question_turns(), "\n[policy]\nworkspace_disk_mib = 0\n")
+        out = self.mh("run", self.dir)
+        self.assertEqual(out.returncode, 3, out.stdout + out.stderr)
+
+    @staticmethod
+    def snapshot(root):
+        """Every path under `root` with its type, mode and content (or link target)."""
+        seen = {}
+        for base, dirs, files in os.walk(root):
+            for name in dirs + files:
+                path = os.path.join(base, name)
+                st = os.lstat(path)
+                if os.path.islink(path):
+                    seen[path] = ("link", os.readlink(path))
+                elif os.path.isfile(path):
+                    with open(path, "rb") as f:
+                        seen[path] = ("file", st.st_mode, st.st_mtime_ns, f.read())
+                else:
+                    seen[path] = ("dir", st.st_mode)
+        return seen
+
+    def test_a_copy_runs_as_a_separate_company_and_never_writes_into_the_original(self):
+        self.run_to_the_question()
+        original = self.dir
+        copy = os.path.join(self.root, "acme-copy")
+        subprocess.run(["cp", "-a", original, copy], check=True)
+        before = self.snapshot(original)
+        refused = self.mh("run", copy)
+        self.assertEqual(refused.returncode, 2, refused.stdout + refused.stderr)
+        self.assertIn("is a copy of " + original, refused.stderr)
+        self.assertIn("--as-copy", refused.stderr)
+        separate = self.mh("doctor", copy, "--as-copy")
+        self.assertIn("identity of its own", separate.stdout)
+        self.dir = copy
+        answered = self.mh("issue", "comment", copy, "5", "'ok', lower case.")
+        self.assertEqual(answered.returncode, 0, answered.stderr)
+        out = self.mh("run", copy)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assert_released("v0.1.0")
+        self.assert_once_each()
+        self.assertIn("alpha.py", self.git("ls-tree", "--name-only", "v0.1.0"))
+        # Every merge the copy's store records is in the copy's own repository.
+        for e in self.events("merged"):
+            self.assertEqual(self.git("merge-base", "--is-ancestor", e["commit"], "main"), "")
+        after = self.snapshot(original)
+        self.assertEqual(sorted(before), sorted(after))
+        changed = [p for p in before if before[p] != after[p]]
+        self.assertEqual(changed, [])
+        # The original goes on by itself too.
+        self.dir = original
+        self.assertEqual(self.mh("status", original).returncode, 0)
+        self.assertNotIn("v0.1.0", self.git("tag").split())
+        healthy = self.mh("doctor", copy)
+        self.assertEqual(healthy.returncode, 0, healthy.stdout)
+
+    def test_a_moved_company_resumes_its_sessions(self):
+        self.run_to_the_question()
+        moved = os.path.join(self.root, "elsewhere", "acme")
+        os.makedirs(os.path.dirname(moved))
+        os.rename(self.dir, moved)
+        self.dir = moved
+        answered = self.mh("issue", "comment", moved, "5", "'ok', lower case.")
+        self.assertEqual(answered.returncode, 0, answered.stderr)
+        out = self.mh("run", moved)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertIn("company moved here from", out.stdout)
+        self.assert_released("v0.1.0")
+        self.assert_once_each()
+
+    def test_a_lost_emptied_or_foreign_store_is_refused(self):
+        self.run_to_the_question()
+        state = os.path.join(self.dir, ".macrohard")
+        store = os.path.join(state, "store.db")
+        saved = os.path.join(self.root, "store.db.saved")
+        subprocess.run(["cp", "-a", store, saved], check=True)
+
+        def refused(what):
+            for command in (["run", self.dir], ["status", self.dir]):
+                out = self.mh(*command)
+                self.assertNotEqual(out.returncode, 0, what + ": " + out.stdout)
+                self.assertIn("macrohard doctor", out.stderr, what)
+                self.assertNotIn("finished", out.stdout, what)
+            doctor = self.mh("doctor", self.dir)
+            self.assertEqual(doctor.returncode, 1, what + ": " + doctor.stdout)
+
+        os.remove(store)
+        refused("missing store")
+        self.assertFalse(os.path.exists(store), "a missing store was made again")
+        open(store, "w").close()
+        refused("empty store")
+        subprocess.run(["cp", "-a", saved, store], check=True)
+        with open(os.path.join(state, "company_id"), "w") as f:
+            f.write("another\n")
+        refused("another company's id")
+        with open(os.path.join(state, "company_id"), "w") as f:
+            f.write("acme\n")
+        self.assertEqual(self.mh("status", self.dir).returncode, 0)
+
+    def test_doctor_finds_and_repairs_planted_problems(self):
+        self.run_to_the_question()
+        git_dir = os.path.join(self.dir, "repo", ".git")
+        worktrees = os.path.join(self.dir, ".macrohard", "worktrees")
+        healthy = self.mh("doctor", self.dir)
+        self.assertEqual(healthy.returncode, 0, healthy.stdout)
+        self.assertIn("healthy", healthy.stdout)
+        open(os.path.join(git_dir, "index.lock"), "w").close()
+        open(os.path.join(worktrees, "item-5", ".git", "index.lock"), "w").close()
+        with open(os.path.join(git_dir, "MERGE_HEAD"), "w") as f:
+            f.write(self.git("rev-parse", "main"))
+        os.makedirs(os.path.join(worktrees, "item-1", "leftover"))   # #1 is done
+        os.makedirs(os.path.join(worktrees, "item-77", "work"))     # no such item
+        with self.db() as db:
+            db.execute("INSERT INTO leases VALUES ('company:acme', ?, ?)",
+                       (socket.gethostname() + ":999999:run-x", int(time.time() * 1000) + 60000))
+        found = self.mh("doctor", self.dir)
+        self.assertEqual(found.returncode, 1, found.stdout)
+        for what in ("stale git lock: repo/.git/index.lock",
+                     "stale git lock: .macrohard/worktrees/item-5/.git/index.lock",
+                     "merge was left half done in the repository",
+                     "orphan workspace: item-1", "orphan workspace: item-77",
+                     "lease held by a dead process"):
+            self.assertIn(what, found.stdout)
+        self.assertNotIn("repaired:", found.stdout)
+        fixed = self.mh("doctor", self.dir, "--repair")
+        self.assertEqual(fixed.returncode, 1, fixed.stdout)  # MERGE_HEAD is a person's to settle
+        self.assertEqual(fixed.stdout.count("repaired:"), 5, fixed.stdout)
+        self.assertFalse(os.path.exists(os.path.join(git_dir, "index.lock")))
+        self.assertFalse(os.path.exists(os.path.join(worktrees, "item-1")))
+        self.assertFalse(os.path.exists(os.path.join(worktrees, "item-77")))
+        self.assertTrue(os.path.exists(os.path.join(worktrees, "item-5", "alpha.py")) or
+                        os.path.exists(os.path.join(worktrees, "item-5", ".git")))
+        os.remove(os.path.join(git_dir, "MERGE_HEAD"))
+        self.assertEqual(self.mh("doctor", self.dir).returncode, 0)
+        answered = self.mh("issue", "comment", self.dir, "5", "'ok', lower case.")
+        self.assertEqual(answered.returncode, 0, answered.stderr)
+        out = self.mh("run", self.dir)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assert_released("v0.1.0")
+
     def wait_for_tag(self, tag, proc, seconds=90):
         deadline = time.time() + seconds
         while time.time() < deadline:
