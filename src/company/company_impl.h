@@ -265,6 +265,10 @@ class Company::Impl {
   void ModelAnswered(const std::string& model);  // Scheduler thread.
   // A probe that could not start: another may try at once.
   void OnProbeGone(const LiveSession& live);
+  // A probe session ended. Any end but a transient model error (OnModelDown counts that)
+  // means the endpoint answered, even with a refusal such as a bad key, which is then the
+  // item's to report; a cancel lets another try.
+  void OnProbeEnded(const LiveSession& live, const agent::SessionResult& result);
   // "model endpoint ... unreachable since HH:MM, next try in N s" for each model down.
   std::string OutageLines() const;
 

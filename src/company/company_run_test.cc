@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/json.h"
 #include "company/company.h"
 #include "llm/http_transport.h"
 #include "llm/model_factory.h"
@@ -26,17 +27,8 @@ std::string ReadFile(const std::string& path) {
 class CompanyRunTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto server = mh::testing::FakeLlmServer::Start(
-        ReadFile(std::string(MH_SOURCE_DIR) + "/examples/scenarios/company-demo.json"), {});
-    ASSERT_TRUE(server.ok()) << server.error().ToString();
-    server_ = std::move(*server);
     transport_ = llm::NewCurlTransport();
-    auto model = llm::MakeModel(
-        server_->base_url() + "/v1#fake-model", *transport_,
-        llm::EnvLookup([](std::string_view) { return std::optional<std::string>(); }),
-        llm::PriceTable(), {});
-    ASSERT_TRUE(model.ok()) << model.error().ToString();
-    model_ = std::move(*model);
+    Serve(ReadFile(std::string(MH_SOURCE_DIR) + "/examples/scenarios/company-demo.json"));
     auto runner = sandbox::RealProcessRunner::Create();
     ASSERT_TRUE(runner.ok());
     runner_ = std::move(*runner);
@@ -46,6 +38,30 @@ class CompanyRunTest : public ::testing::Test {
         store::OpenSqliteStore(PathsFor(dir_).store, {.durability = store::Durability::kNormal});
     ASSERT_TRUE(store.ok());
     store_ = std::move(*store);
+  }
+
+  // The model server plays `scenario` from now on (a new server: the model is made again).
+  void Serve(const std::string& scenario) {
+    model_.reset();
+    server_.reset();
+    auto server = mh::testing::FakeLlmServer::Start(scenario, {});
+    ASSERT_TRUE(server.ok()) << server.error().ToString();
+    server_ = std::move(*server);
+    auto model = llm::MakeModel(
+        server_->base_url() + "/v1#fake-model", *transport_,
+        llm::EnvLookup([](std::string_view) { return std::optional<std::string>(); }),
+        llm::PriceTable(), {});
+    ASSERT_TRUE(model.ok()) << model.error().ToString();
+    model_ = std::move(*model);
+  }
+
+  int Events(const std::string& kind) {
+    auto events = store_->ReadEvents("textstat", 0, 100000);
+    int n = 0;
+    for (const store::Event& e : events.ok() ? *events : std::vector<store::Event>{}) {
+      n += e.kind == kind;
+    }
+    return n;
   }
 
   CompanyDeps Deps() {
@@ -109,6 +125,34 @@ TEST_F(CompanyRunTest, BriefToTaggedReleaseAndASecondRunDoesNothing) {
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->open_items, 0);
   EXPECT_EQ(ModelCalls(), calls);
+}
+
+// The first two model calls get 503 (the transport here does not retry): the company waits
+// and tries again by itself, backing off, and reaches the release without a person.
+TEST_F(CompanyRunTest, AModelThatStopsAnsweringIsWaitedForAndTriedAgain) {
+  Json scenario =
+      Json::parse(ReadFile(std::string(MH_SOURCE_DIR) + "/examples/scenarios/company-demo.json"));
+  scenario["turns"][0]["fault"] = {{"kind", "http_status"}, {"status", 503}, {"times", 2}};
+  Serve(scenario.dump());
+  Charter charter = DefaultCharter(
+      "textstat", ReadFile(std::string(MH_SOURCE_DIR) + "/examples/company/brief.md"), "fake");
+  ASSERT_TRUE(CreateCompany(dir_, charter, *store_, *runner_).ok());
+  std::ofstream(PathsFor(dir_).charter, std::ios::app) << "\n[policy]\nmodel_retry_seconds = 1\n";
+  auto company = Company::Open(dir_, Deps());
+  ASSERT_TRUE(company.ok()) << company.error().ToString();
+  std::vector<std::string> lines;
+  RunOptions options;
+  options.progress = [&](const std::string& line) { lines.push_back(line); };
+  Result<RunReport> report = (*company)->Run(options);
+  ASSERT_TRUE(report.ok()) << report.error().ToString();
+  EXPECT_EQ(report->open_items, 0) << report->message;
+  EXPECT_EQ(report->blocked_items, 0);
+  EXPECT_EQ(Git({"tag"}), "v0.1.0\n");
+  EXPECT_EQ(Events("model_unreachable"), 2);  // The first failure, then the probe's.
+  EXPECT_EQ(Events("model_reachable"), 1);
+  int waits = 0;
+  for (const std::string& line : lines) waits += line.find("does not answer") != std::string::npos;
+  EXPECT_EQ(waits, 2);
 }
 
 TEST_F(CompanyRunTest, AnotherLiveRunnerHoldsTheCompany) {

@@ -91,6 +91,13 @@ void Company::Impl::OnProbeGone(const LiveSession& live) {
   if (it != outages_.end()) it->second.probing = false;
 }
 
+void Company::Impl::OnProbeEnded(const LiveSession& live, const agent::SessionResult& result) {
+  bool failed = result.outcome == agent::Outcome::kFailed;
+  if (failed && result.status.code() == StatusCode::kCancelled) return OnProbeGone(live);
+  if (failed && result.resumable) return;  // OnModelDown backs off.
+  ModelAnswered(live.model);
+}
+
 std::string Company::Impl::OutageLines() const {
   std::string out;
   SystemTime now = deps_.clock->Now();

@@ -282,6 +282,7 @@ void Company::Impl::OnSessionEnded(const std::string& session_id,
   if (it == live_.end()) return;
   std::unique_ptr<LiveSession> live = std::move(it->second);
   live_.erase(it);
+  if (live->probe) OnProbeEnded(*live, result);
   Status status = live->purpose == SessionPurpose::kWork ? FinishWork(*live, result, after)
                                                          : FinishReview(*live, result);
   if (!status.ok()) {
