@@ -369,8 +369,8 @@ class Doctor {
     Repaired(f, manager->Remove(manager->Describe(name, branch, "")), "removed workspace " + name);
   }
 
-  // An older workspace names the repository's objects by an absolute path: a copy or a
-  // move of the folder would borrow from elsewhere. Rewritten relative.
+  // A workspace of a folder that was moved or copied names the old repository's objects:
+  // it would borrow from elsewhere until its session resumes (Remount rewrites it).
   void CheckAlternates(const fs::path& workspace) {
     fs::path info = workspace / ".git" / "objects" / "info";
     if (!RealDirectory(workspace / ".git") || !RealDirectory(workspace / ".git" / "objects") ||
@@ -379,17 +379,14 @@ class Doctor {
     }
     std::ifstream in(info / "alternates");
     std::string line;
-    if (!in || !std::getline(in, line) || line.empty() || line[0] != '/') return;
+    std::string wanted = sandbox::AlternatesFor((fs::path(paths_.repo) / ".git").string());
+    if (!in || !std::getline(in, line) || line.empty() || line == wanted) return;
     Finding& f = Add("workspace " + workspace.filename().string() +
-                         " borrows objects by an absolute path (" + line + ")",
-                     "`--repair` makes it relative to the folder", true);
+                         " borrows objects from another repository (" + line + ")",
+                     "`--repair` points it at this folder's repository", true);
     if (!MayRepair()) return;
-    Repaired(f,
-             WriteNoFollow(info / "alternates",
-                           sandbox::RelativeAlternates((workspace / ".git").string(),
-                                                       (fs::path(paths_.repo) / ".git").string()) +
-                               "\n"),
-             "made the objects path of workspace " + workspace.filename().string() + " relative");
+    Repaired(f, WriteNoFollow(info / "alternates", wanted + "\n"),
+             "pointed workspace " + workspace.filename().string() + " at this repository");
   }
 
   std::unique_ptr<sandbox::WorktreeManager> Manager() {

@@ -5,9 +5,9 @@
 
 namespace mh::sandbox {
 
-// The path of `common_dir`'s objects relative to the objects directory of the workspace
-// whose git directory is `git_dir` (what its objects/info/alternates holds; git reads a
-// relative path from there), so that a folder holding both can be moved or copied.
-std::string RelativeAlternates(const std::string& git_dir, const std::string& common_dir);
+// What a workspace's objects/info/alternates holds: the absolute path of `common_dir`'s
+// objects (as git clone --shared writes it; the sandbox binds it read-only at that path).
+// WorktreeManager::Remount rewrites it when the company folder has moved or been copied.
+std::string AlternatesFor(const std::string& common_dir);
 
 }  // namespace mh::sandbox

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "sandbox/alternates.h"
+#include "sandbox/unique_fd.h"
 #include "sandbox/worktree_git.h"
 
 namespace mh::sandbox {
@@ -100,14 +101,10 @@ Status WriteRepoFile(const std::string& root, const std::string& relative,
 
 }  // namespace
 
-std::string RelativeAlternates(const std::string& git_dir, const std::string& common_dir) {
+std::string AlternatesFor(const std::string& common_dir) {
   std::error_code ec;
-  fs::path from = fs::weakly_canonical(fs::path(git_dir) / "objects", ec);
-  if (ec) from = fs::path(git_dir) / "objects";
-  fs::path to = fs::weakly_canonical(fs::path(common_dir) / "objects", ec);
-  if (ec) to = fs::path(common_dir) / "objects";
-  fs::path relative = to.lexically_relative(from);
-  return relative.empty() ? to.string() : relative.string();
+  fs::path objects = fs::weakly_canonical(fs::path(common_dir) / "objects", ec);
+  return ec ? (fs::path(common_dir) / "objects").string() : objects.string();
 }
 
 Result<std::unique_ptr<WorktreeManager>> WorktreeManager::Create(ProcessRunner& runner,
@@ -215,12 +212,7 @@ Status WorktreeManager::Clone(const Worktree& worktree, const std::string& commi
   RETURN_IF_ERROR(in_clone({"config", "user.name", "Macrohard agent"}));
   RETURN_IF_ERROR(in_clone({"config", "user.email", "agent@macrohard.localhost"}));
   std::string excludes = std::string(kDefaultExcludes) + options_.extra_excludes;
-  RETURN_IF_ERROR(WriteRepoFile(worktree.git_dir, "info/exclude", excludes));
-  // git clone --shared names the repository's objects by absolute path; a relative one
-  // (git reads it from the workspace's objects directory) keeps a moved or copied folder
-  // borrowing from its own repository, never from the one it was copied from.
-  return WriteRepoFile(worktree.git_dir, "objects/info/alternates",
-                       RelativeAlternates(worktree.git_dir, common_dir_) + "\n");
+  return WriteRepoFile(worktree.git_dir, "info/exclude", excludes);
 }
 
 Result<std::string> WorktreeManager::Diff(const Worktree& worktree) {
@@ -325,7 +317,30 @@ Result<Worktree> WorktreeManager::Open(const std::string& name, const std::strin
 
 Status WorktreeManager::Remount(const std::string& name) {
   if (!ValidName(name)) return InvalidArgumentError("bad worktree name: '" + name + "'");
-  return disks_->Remount(name, root_ + "/" + name);
+  RETURN_IF_ERROR(disks_->Remount(name, root_ + "/" + name));
+  // git clone --shared names the repository's objects by absolute path (the sandbox shows
+  // them read-only at that path, wherever it mounts the workspace). A company folder that
+  // was moved or copied since holds workspaces naming the old place: they borrow from
+  // this repository again, never from the one they were copied from.
+  // The workspace's .git is the agent's: no component may be a symlink out of it.
+  UniqueFd dir(open((root_ + "/" + name).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  for (const char* part : {".git", "objects", "info"}) {
+    if (!dir.valid()) return Status::Ok();  // Not a clone (yet): nothing to point.
+    dir = UniqueFd(openat(dir.get(), part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  }
+  if (!dir.valid()) return Status::Ok();
+  UniqueFd file(openat(dir.get(), "alternates", O_RDWR | O_NOFOLLOW | O_CLOEXEC));
+  if (!file.valid()) return Status::Ok();
+  std::string wanted = AlternatesFor(common_dir_) + "\n";
+  char have[4096];
+  ssize_t n = pread(file.get(), have, sizeof have, 0);
+  if (n >= 0 && std::string_view(have, static_cast<size_t>(n)) == wanted) return Status::Ok();
+  if (ftruncate(file.get(), 0) != 0 ||
+      pwrite(file.get(), wanted.data(), wanted.size(), 0) != static_cast<ssize_t>(wanted.size())) {
+    return InternalError("cannot point workspace " + name + " at " + common_dir_ + ": " +
+                         std::strerror(errno));
+  }
+  return Status::Ok();
 }
 
 Result<std::optional<std::string>> WorktreeManager::FileAt(const std::string& commit,
