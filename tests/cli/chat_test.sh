@@ -45,6 +45,23 @@ grep -q '"stream":true' "$work/chat.jsonl" || fail "requests were not streamed"
 grep -q "Anything else I can help with?" "$work/out2.txt" || fail "anthropic reply missing"
 grep -q '"protocol":"anthropic"' "$work/chat.jsonl" || fail "no Anthropic request logged"
 
+# 2b. The same tool-call round trip over OpenAI Responses, Gemini and Ollama's native API,
+# streamed and whole.
+for model in "responses+http://$address/v1#fake-model" "gemini+http://$address/v1beta#fake-model" \
+  "ollama+http://$address#fake-model"; do
+  for stream in "" --no-stream; do
+    "$macrohard" chat $stream --model "$model" "What time is it in UTC?" >"$work/out3.txt" \
+      2>"$work/err3.txt" || fail "$model $stream failed: $(cat "$work/err3.txt")"
+    grep -q "Anything else I can help with?" "$work/out3.txt" ||
+      fail "$model $stream: second reply missing: $(cat "$work/out3.txt")"
+    grep -Eq '\[tool\] get_time\(.*UTC.*\) -> [0-9]{4}-' "$work/out3.txt" ||
+      fail "$model $stream: tool call line missing: $(cat "$work/out3.txt")"
+  done
+done
+for protocol in responses gemini ollama; do
+  grep -q "\"protocol\":\"$protocol\"" "$work/chat.jsonl" || fail "no $protocol request logged"
+done
+
 # 3. Clear errors: unknown provider, missing key, unreachable endpoint, bad config.
 if "$macrohard" chat --model nosuch/model hi 2>"$work/e1.txt"; then fail "unknown provider accepted"; fi
 grep -q "anthropic" "$work/e1.txt" || fail "unknown provider does not list the valid ones: $(cat "$work/e1.txt")"

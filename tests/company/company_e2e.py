@@ -429,6 +429,31 @@ class CompanyTest(unittest.TestCase):
         self.assertTrue(any(n.endswith(".png") for n in os.listdir(qa_dir)), os.listdir(qa_dir))
         self.assertIn("exec xcalc -title Calculator", self.git("show", "main:calc.sh"))
 
+    def test_a_company_reaches_its_release_over_each_wire_protocol(self):
+        """The same opening plan over OpenAI Responses, Gemini and Ollama's native API."""
+        forms = {"responses": "responses+http://{}/v1#fake-model",
+                 "gemini": "gemini+http://{}/v1beta#fake-model",
+                 "ollama": "ollama+http://{}#fake-model"}
+        for protocol, form in forms.items():
+            with self.subTest(protocol=protocol):
+                directory = os.path.join(self.root, protocol)
+                os.mkdir(directory)
+                server = FakeServer(directory, opening_turns([]))
+                try:
+                    company = os.path.join(directory, "acme")
+                    address = server.model.split("//")[1].split("/")[0]
+                    out = self.mh("new", company, "--brief-text", "A product with tests.",
+                                  "--model", form.format(address))
+                    self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+                    tags = subprocess.run(["git", "-C", os.path.join(company, "repo"), "tag"],
+                                          capture_output=True, text=True).stdout.split()
+                    self.assertIn("v0.1.0", tags)
+                    requests = server.requests()
+                    self.assertTrue(requests)
+                    self.assertTrue(all(r["protocol"] == protocol for r in requests), requests[0])
+                finally:
+                    server.stop()
+
     def test_a_question_waits_for_a_person_and_the_answer_goes_on(self):
         turns = opening_turns([("Alpha module", "alpha")]) + [
             turn("Work item #5 (task)", 0,
