@@ -129,6 +129,32 @@ TEST_F(SolveTest, WritesReadsAndSubmitsACommitOnABranch) {
   EXPECT_EQ(status, "") << "the user's checkout is untouched";
 }
 
+TEST_F(SolveTest, SolvesOverResponsesGeminiAndOllamaToo) {
+  Json scenario = {
+      {"name", "write-submit"},
+      {"turns",
+       {Turn(0, Call("write_file", {{"path", "hello.txt"}, {"content", "hello\n"}})),
+        Turn(1, Call("submit", {{"summary", "Add hello.txt"}}))}}};
+  StartServer(scenario);
+  const std::string base = server_->base_url();
+  const std::vector<std::pair<std::string, std::string>> forms = {
+      {"responses", "responses+" + base + "/v1#fake-model"},
+      {"gemini", "gemini+" + base + "/v1beta#fake-model"},
+      {"ollama", "ollama+" + base + "#fake-model"}};
+  size_t seen = 0;
+  for (const auto& [protocol, model] : forms) {
+    SCOPED_TRACE(protocol);
+    int code = Solve({"--task", "Create hello.txt", "--model", model, "--session-id",
+                      "ses_" + protocol});
+    ASSERT_EQ(code, 0) << out_ << err_;
+    EXPECT_EQ(Show("macrohard/ses_" + protocol + ":hello.txt"), "hello\n");
+    std::vector<Json> requests = server_->requests();
+    ASSERT_EQ(requests.size(), seen + 2);
+    for (size_t i = seen; i < requests.size(); ++i) EXPECT_EQ(requests[i]["protocol"], protocol);
+    seen = requests.size();
+  }
+}
+
 TEST_F(SolveTest, FailsWithTheReasonWhenALimitIsReached) {
   StartServer({{"name", "busy"},
                {"turns", {{{"tool_calls", {Call("run_command", {{"command", "true"}})}}}}}});
