@@ -158,7 +158,8 @@ TEST_F(FeedbackTest, UnreachableModelPausesTheSessionUnrecordedAndOpenResumesIt)
   EXPECT_TRUE((*session)->resumed());
   SessionResult result = RunSession(**session);
   EXPECT_EQ(result.outcome, Outcome::kSubmitted);
-  EXPECT_EQ(Count(std::string(events::kToolResult)), 2);  // count once, then submit: nothing repeated.
+  EXPECT_EQ(Count(std::string(events::kToolResult)),
+            2);  // count once, then submit: nothing repeated.
 }
 
 TEST_F(FeedbackTest, APermanentModelErrorEndsTheSessionEvenWhenPausingIsOn) {

@@ -1,12 +1,11 @@
 // Runtime: the real implementations a command needs, built once and wired together.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <memory>
 #include <stop_token>
 #include <string>
 #include <thread>
-
-#include <CLI/CLI.hpp>
 
 #include "base/status.h"
 #include "llm/http_transport.h"

@@ -248,8 +248,7 @@ namespace {
 Result<Charter> CharterFrom(const ConfigFile& file) {
   RETURN_IF_ERROR(
       file.CheckKnownKeys(file.root(), {"company", "roles", "workflow", "commands", "budget",
-                                        "concurrency", "policy", "environment",
-                                        "model_limits"}));
+                                        "concurrency", "policy", "environment", "model_limits"}));
   Charter charter = DefaultCharter("", "", "");
   Reader reader(file);
   RETURN_IF_ERROR(ReadTables(reader, file.root(), charter));

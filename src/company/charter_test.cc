@@ -131,8 +131,7 @@ output_limit = 4096
   EXPECT_NE(bigger.error().message().find("larger than its context_window"), std::string::npos);
 
   Result<Charter> typo = ParseCharter(
-      "[company]\nname = \"wc\"\nbrief = \"b\"\n[model_limits.\"m/x\"]\ncontext = 1000\n",
-      "t");
+      "[company]\nname = \"wc\"\nbrief = \"b\"\n[model_limits.\"m/x\"]\ncontext = 1000\n", "t");
   ASSERT_FALSE(typo.ok());
   EXPECT_NE(typo.error().message().find("context"), std::string::npos);
   Result<Charter> zero = ParseCharter(

@@ -19,16 +19,15 @@ Result<LimitsByModel> LoadModelLimits(const ConfigFile& file, const toml::table&
       ASSIGN_OR_RETURN(std::optional<int64_t> value, file.GetInt(*limits, field));
       if (!value) continue;
       if (*value <= 0) {
-        return file.ErrorAt(*limits->get(field), "'" + std::string(field) +
-                                                     "' must be a positive number of tokens");
+        return file.ErrorAt(*limits->get(field),
+                            "'" + std::string(field) + "' must be a positive number of tokens");
       }
       *target = *value;
     }
     if (read.context_window > 0 && read.output_limit > read.context_window) {
-      return file.ErrorAt(node, "'" + name + "': output_limit " +
-                                    std::to_string(read.output_limit) +
-                                    " is larger than its context_window " +
-                                    std::to_string(read.context_window));
+      return file.ErrorAt(
+          node, "'" + name + "': output_limit " + std::to_string(read.output_limit) +
+                    " is larger than its context_window " + std::to_string(read.context_window));
     }
     out.emplace(std::move(name), read);
   }

@@ -185,8 +185,7 @@ const std::vector<ProviderInfo>& Providers() {
        true},
       {"vllm", WireProtocol::kOpenAiChat, "http://127.0.0.1:8000/v1", "VLLM_API_KEY", "", false},
       {"llamacpp", WireProtocol::kOpenAiChat, "http://127.0.0.1:8080/v1", "", "", false},
-      {"ollama", WireProtocol::kOllamaChat, "http://127.0.0.1:11434", "OLLAMA_API_KEY", "",
-       false},
+      {"ollama", WireProtocol::kOllamaChat, "http://127.0.0.1:11434", "OLLAMA_API_KEY", "", false},
   };
   return providers;
 }

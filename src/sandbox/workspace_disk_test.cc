@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <thread>
 #include <fstream>
+#include <thread>
 
 #include "sandbox/sandbox.h"
 #include "sandbox/test_util.h"

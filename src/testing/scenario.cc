@@ -95,9 +95,8 @@ Result<TurnMatch> ParseWhen(const Json& json, const std::string& where) {
   std::optional<std::string> protocol;
   RETURN_IF_ERROR(r.OptString("protocol", protocol));
   if (protocol) {
-    for (Protocol p :
-         {Protocol::kChat, Protocol::kResponses, Protocol::kAnthropic, Protocol::kGemini,
-          Protocol::kOllama}) {
+    for (Protocol p : {Protocol::kChat, Protocol::kResponses, Protocol::kAnthropic,
+                       Protocol::kGemini, Protocol::kOllama}) {
       if (*protocol == ProtocolName(p)) m.protocol = p;
     }
     if (!m.protocol) {

@@ -130,11 +130,10 @@ TEST_F(SolveTest, WritesReadsAndSubmitsACommitOnABranch) {
 }
 
 TEST_F(SolveTest, SolvesOverResponsesGeminiAndOllamaToo) {
-  Json scenario = {
-      {"name", "write-submit"},
-      {"turns",
-       {Turn(0, Call("write_file", {{"path", "hello.txt"}, {"content", "hello\n"}})),
-        Turn(1, Call("submit", {{"summary", "Add hello.txt"}}))}}};
+  Json scenario = {{"name", "write-submit"},
+                   {"turns",
+                    {Turn(0, Call("write_file", {{"path", "hello.txt"}, {"content", "hello\n"}})),
+                     Turn(1, Call("submit", {{"summary", "Add hello.txt"}}))}}};
   StartServer(scenario);
   const std::string base = server_->base_url();
   const std::vector<std::pair<std::string, std::string>> forms = {
@@ -144,8 +143,8 @@ TEST_F(SolveTest, SolvesOverResponsesGeminiAndOllamaToo) {
   size_t seen = 0;
   for (const auto& [protocol, model] : forms) {
     SCOPED_TRACE(protocol);
-    int code = Solve({"--task", "Create hello.txt", "--model", model, "--session-id",
-                      "ses_" + protocol});
+    int code =
+        Solve({"--task", "Create hello.txt", "--model", model, "--session-id", "ses_" + protocol});
     ASSERT_EQ(code, 0) << out_ << err_;
     EXPECT_EQ(Show("macrohard/ses_" + protocol + ":hello.txt"), "hello\n");
     std::vector<Json> requests = server_->requests();
