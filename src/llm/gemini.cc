@@ -338,14 +338,9 @@ Result<HttpRequest> GeminiCodec::Encode(const ModelRequest& request) const {
   if (request.temperature) config["temperature"] = *request.temperature;
   if (GeminiModelThinks(spec_.model)) config["thinkingConfig"] = {{"includeThoughts", true}};
   body["generationConfig"] = std::move(config);
-  HttpRequest http;
-  http.url = request.stream ? stream_url_ : url_;
-  http.timeouts = timeouts_;
-  http.headers.push_back({"Content-Type", "application/json"});
-  http.headers.push_back({"Accept", request.stream ? "text/event-stream" : "application/json"});
-  if (!spec_.api_key.empty()) http.headers.push_back({"x-goog-api-key", spec_.api_key});
-  http.body = DumpJson(body);
-  return http;
+  return JsonPost(request.stream ? stream_url_ : url_, timeouts_,
+                  request.stream ? "text/event-stream" : "application/json", body, "x-goog-api-key",
+                  spec_.api_key);
 }
 
 Result<ModelResponse> GeminiCodec::DecodeBody(std::string_view body) const {

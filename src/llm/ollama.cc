@@ -218,14 +218,8 @@ Result<HttpRequest> OllamaCodec::Encode(const ModelRequest& request) const {
                   {"num_predict", request.max_tokens}};
   if (request.temperature) options["temperature"] = *request.temperature;
   body["options"] = std::move(options);
-  HttpRequest http;
-  http.url = url_;
-  http.timeouts = timeouts_;
-  http.headers.push_back({"Content-Type", "application/json"});
-  http.headers.push_back({"Accept", request.stream ? "application/x-ndjson" : "application/json"});
-  if (!spec_.api_key.empty()) http.headers.push_back({"Authorization", "Bearer " + spec_.api_key});
-  http.body = DumpJson(body);
-  return http;
+  return JsonPost(url_, timeouts_, request.stream ? "application/x-ndjson" : "application/json",
+                  body, "Authorization", spec_.api_key);
 }
 
 Result<ModelResponse> OllamaCodec::DecodeBody(std::string_view body) const {

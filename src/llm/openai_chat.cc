@@ -226,14 +226,8 @@ Result<HttpRequest> OpenAiChatCodec::Encode(const ModelRequest& request) const {
     }
     body["tools"] = std::move(tools);
   }
-  HttpRequest http;
-  http.url = url_;
-  http.timeouts = timeouts_;
-  http.headers.push_back({"Content-Type", "application/json"});
-  http.headers.push_back({"Accept", request.stream ? "text/event-stream" : "application/json"});
-  if (!spec_.api_key.empty()) http.headers.push_back({"Authorization", "Bearer " + spec_.api_key});
-  http.body = DumpJson(body);
-  return http;
+  return JsonPost(url_, timeouts_, request.stream ? "text/event-stream" : "application/json", body,
+                  "Authorization", spec_.api_key);
 }
 
 Result<ModelResponse> OpenAiChatCodec::DecodeBody(std::string_view body) const {

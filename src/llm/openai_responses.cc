@@ -250,14 +250,8 @@ Result<HttpRequest> OpenAiResponsesCodec::Encode(const ModelRequest& request) co
     }
     body["tools"] = std::move(tools);
   }
-  HttpRequest http;
-  http.url = url_;
-  http.timeouts = timeouts_;
-  http.headers.push_back({"Content-Type", "application/json"});
-  http.headers.push_back({"Accept", request.stream ? "text/event-stream" : "application/json"});
-  if (!spec_.api_key.empty()) http.headers.push_back({"Authorization", "Bearer " + spec_.api_key});
-  http.body = DumpJson(body);
-  return http;
+  return JsonPost(url_, timeouts_, request.stream ? "text/event-stream" : "application/json", body,
+                  "Authorization", spec_.api_key);
 }
 
 Result<ModelResponse> OpenAiResponsesCodec::DecodeBody(std::string_view body) const {

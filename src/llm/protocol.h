@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/json.h"
 #include "base/status.h"
 #include "llm/http_transport.h"
 #include "llm/model.h"
@@ -49,6 +50,24 @@ struct ProviderError {
   std::string type;  // "invalid_request_error", "overloaded_error"; may be empty.
   std::string message;
 };
+
+// A POST of `body` as JSON to `url` asking for `accept`, with the key in `key_header` when
+// there is one ("Authorization" carries it as "Bearer KEY"). The codecs' common request.
+inline HttpRequest JsonPost(const std::string& url, const HttpTimeouts& timeouts,
+                            std::string_view accept, const Json& body, std::string_view key_header,
+                            const std::string& key) {
+  HttpRequest http;
+  http.url = url;
+  http.timeouts = timeouts;
+  http.headers.push_back({"Content-Type", "application/json"});
+  http.headers.push_back({"Accept", std::string(accept)});
+  if (!key.empty()) {
+    http.headers.push_back(
+        {std::string(key_header), key_header == "Authorization" ? "Bearer " + key : key});
+  }
+  http.body = DumpJson(body);
+  return http;
+}
 
 // Thread-safe: const, used by many calls at once.
 class ProtocolCodec {
